@@ -1,0 +1,34 @@
+"""Text normalisation shared by the index and the query side."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TOKEN = re.compile(r"w/o|w/|[a-z0-9]+(?:[.'][a-z0-9]+)*")
+_CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower case, control characters and runs of white space folded to one space.
+
+    Idempotent: ``normalize(normalize(x)) == normalize(x)``.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_CONTROL)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return _SPACE.sub(" ", text.lower()).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of a text, after :func:`normalize`; keeps CMS's 'w/' and 'w/o'."""
+    return _TOKEN.findall(normalize(text))
+
+
+def ngrams(words: list[str], longest: int = 4) -> list[tuple[int, int, str]]:
+    """Every phrase of 1..longest consecutive words as (start, end, phrase), longest first."""
+    found = []
+    for size in range(min(longest, len(words)), 0, -1):
+        for start in range(0, len(words) - size + 1):
+            found.append((start, start + size, " ".join(words[start : start + size])))
+    return found

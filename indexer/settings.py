@@ -1,0 +1,64 @@
+"""The one settings object. Nothing else in the project reads ``os.environ``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration, read from ``CODESEARCH_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CODESEARCH_", extra="ignore")
+
+    data_dir: Path | None = Field(
+        default=None,
+        description="Folder (or zip) holding the official CMS files as downloaded. When unset, "
+        "the files listed in corpus/sources.json are fetched and checked by sha256.",
+    )
+    corpus_dir: Path = Field(
+        default=PROJECT_ROOT / "corpus",
+        description="The project's own enrichment: synonyms, plain language, vocabulary tables.",
+    )
+    index_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "index",
+        description="Where index builds live; 'current' points at the served build.",
+    )
+    cache_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "cache",
+        description="Embedding cache (by model and text hash) and downloaded source files.",
+    )
+    encoder: Literal["minilm", "hashing"] = Field(
+        default="minilm",
+        description="'minilm': packaged all-MiniLM-L6-v2 (offline). 'hashing': a tiny "
+        "deterministic encoder used by unit tests only.",
+    )
+    torch_threads: int = Field(default=0, ge=0, le=64, description="0 = let torch decide.")
+    embed_batch_size: int = Field(default=64, ge=1, le=4096)
+    log_queries: bool = Field(
+        default=False,
+        description="Log raw query text. Off by default: clinicians may type patient details.",
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
+    max_query_chars: int = Field(default=2000, ge=16, le=100_000)
+    max_limit: int = Field(default=100, ge=1, le=1000)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=32)
+
+    @field_validator("data_dir", "corpus_dir", "index_dir", "cache_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value is not None else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()

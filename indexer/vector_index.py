@@ -1,0 +1,96 @@
+"""The vector index: one unit-length float32 row per record, in record order.
+
+Embeddings are cached by model revision and text hash, so a rebuild embeds only texts
+it has not seen before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from models.embedding import Encoder
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class EmbeddingCache:
+    """A folder per model revision holding ``keys.json`` and ``vectors.npy``."""
+
+    def __init__(self, cache_dir: Path, encoder: Encoder) -> None:
+        tag = hashlib.sha256(f"{encoder.name}|{encoder.revision}|{encoder.dimension}".encode())
+        self.folder = cache_dir / "embeddings" / tag.hexdigest()[:16]
+        self.dimension = encoder.dimension
+        self.rows: dict[str, int] = {}
+        self.matrix = np.zeros((0, encoder.dimension), dtype=np.float32)
+        try:
+            keys = json.loads((self.folder / "keys.json").read_text())
+            matrix = np.load(self.folder / "vectors.npy")
+            if matrix.shape == (len(keys), self.dimension):
+                self.rows, self.matrix = {k: i for i, k in enumerate(keys)}, matrix
+        except (OSError, ValueError):
+            pass  # no cache yet, or a damaged one: start empty
+
+    def lookup(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        missing = []
+        for i, text in enumerate(texts):
+            row = self.rows.get(_text_key(text))
+            if row is None:
+                missing.append(i)
+            else:
+                out[i] = self.matrix[row]
+        return out, missing
+
+    def store(self, texts: list[str], vectors: np.ndarray) -> None:
+        if not texts:
+            return
+        keys = [_text_key(t) for t in texts]
+        start = len(self.rows)
+        self.matrix = np.vstack([self.matrix, vectors.astype(np.float32)])
+        for offset, key in enumerate(keys):
+            self.rows[key] = start + offset
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ordered = sorted(self.rows, key=self.rows.__getitem__)
+        tmp_vectors = self.folder / f"vectors.{os.getpid()}.tmp.npy"
+        tmp_keys = self.folder / f"keys.{os.getpid()}.tmp.json"
+        np.save(tmp_vectors, self.matrix)
+        tmp_keys.write_text(json.dumps(ordered))
+        os.replace(tmp_vectors, self.folder / "vectors.npy")
+        os.replace(tmp_keys, self.folder / "keys.json")
+
+
+def embed_texts(
+    texts: list[str],
+    encoder: Encoder,
+    cache_dir: Path,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> tuple[np.ndarray, int]:
+    """Vectors for the texts, from the cache where possible. Returns (matrix, newly embedded)."""
+    cache = EmbeddingCache(cache_dir, encoder)
+    matrix, missing = cache.lookup(texts)
+    if missing:
+        todo = [texts[i] for i in missing]
+        # Longest first keeps padding waste low inside each batch.
+        order = sorted(range(len(todo)), key=lambda i: -len(todo[i]))
+        vectors = encoder.encode([todo[i] for i in order], batch_size=batch_size, progress=progress)
+        fresh = np.zeros_like(vectors)
+        fresh[order] = vectors
+        matrix[missing] = fresh
+        cache.store(todo, fresh)
+    return matrix, len(missing)
+
+
+def save_vectors(matrix: np.ndarray, path: Path) -> None:
+    np.save(path, matrix.astype(np.float32))
+
+
+def load_vectors(path: Path) -> np.ndarray:
+    return np.load(path, mmap_mode="r")

@@ -1,0 +1,1 @@
+"""Searcher, ranking and the FastAPI app."""

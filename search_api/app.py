@@ -1,0 +1,175 @@
+"""The FastAPI app: search, autocomplete, code lookup, health."""
+
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer.settings import Settings, get_settings
+
+from .errors import BadRequest, CodeSearchError
+from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, record_detail, search_response
+from .searcher import Searcher
+
+log = logging.getLogger("codesearch.api")
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Bad input"},
+    404: {"model": ErrorBody, "description": "Not found"},
+    422: {"model": ErrorBody, "description": "Invalid parameters"},
+}
+
+
+def error_body(status: int, kind: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
+    return {"error": {"status": status, "type": kind, "message": message, "details": details or []}}
+
+
+def get_searcher(request: Request) -> Searcher:
+    searcher: Searcher = request.app.state.searcher
+    return searcher
+
+
+SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+
+
+def allowed_params(*names: str) -> Callable[[Request], None]:
+    """Reject query parameters the endpoint does not know (a typo would be silently ignored)."""
+
+    def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - set(names))
+        if unknown:
+            raise BadRequest(
+                f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(names)}"
+            )
+
+    return check
+
+
+def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        app.state.searcher = searcher or Searcher.open(settings)
+        log.info("index %s loaded in %.1fs", app.state.searcher.build_dir.name, time.perf_counter() - started)
+        yield
+        app.state.searcher.close()
+
+    app = FastAPI(
+        title="codesearch",
+        summary="Find HCPCS Level II and CPT codes from free text, with the evidence for each match.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
+        )
+
+    @app.middleware("http")
+    async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = uuid.uuid4().hex[:12]
+        started = time.perf_counter()
+        response = await call_next(request)
+        query = request.query_params.get("q", "")
+        # Never the raw text by default: clinicians may type patient details.
+        shown = repr(query) if settings.log_queries else f"<{len(query)} chars>"
+        log.info(
+            "%s %s %s q=%s status=%d %.1fms", request_id, request.method, request.url.path,
+            shown, response.status_code, (time.perf_counter() - started) * 1000,
+        )
+        response.headers["X-Request-ID"] = request_id
+        return response
+
+    @app.exception_handler(CodeSearchError)
+    async def domain_error(request: Request, exc: CodeSearchError) -> JSONResponse:
+        return JSONResponse(error_body(exc.status, exc.kind, str(exc)), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"location": list(map(str, e.get("loc", ()))), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        message = "; ".join(f"{'.'.join(d['location'][1:]) or 'request'}: {d['message']}" for d in details)
+        return JSONResponse(error_body(422, "invalid_parameter", message, details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.status_code, "http_error", str(exc.detail)), status_code=exc.status_code
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return JSONResponse(error_body(500, "internal_error", "internal error"), status_code=500)
+
+    max_chars = settings.max_query_chars
+    QueryText = Annotated[str, Query(min_length=1, max_length=max_chars, description="Free text, a code or a code prefix.")]
+    Limit = Annotated[int, Query(ge=1, le=settings.max_limit)]
+
+    @app.get(
+        "/search", response_model=SearchResponse, responses=ERRORS,
+        dependencies=[Depends(allowed_params("q", "limit", "offset", "mode", "system", "include_terminated"))],
+    )
+    def search(
+        searcher: SearcherDep,
+        q: QueryText,
+        limit: Limit = 10,
+        offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+        mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
+        system: Literal["HCPCS", "CPT", "MODIFIER"] | None = None,
+        include_terminated: bool = False,
+    ) -> dict[str, Any]:
+        """Ranked codes for free text, a code or a code prefix, with why each matched."""
+        result = searcher.search(
+            q, limit=limit, offset=offset, mode=mode, system=system, include_terminated=include_terminated
+        )
+        return search_response(result)
+
+    @app.get(
+        "/autocomplete", response_model=AutocompleteResponse, responses=ERRORS,
+        dependencies=[Depends(allowed_params("q", "limit", "system"))],
+    )
+    def autocomplete(
+        searcher: SearcherDep,
+        q: QueryText,
+        limit: Limit = 10,
+        system: Literal["HCPCS", "CPT", "MODIFIER"] | None = None,
+    ) -> dict[str, Any]:
+        """Suggestions as you type: every word is a prefix; code prefixes first."""
+        return autocomplete_response(q, searcher.autocomplete(q, limit=limit, system=system))
+
+    @app.get("/codes/{code}", responses=ERRORS, dependencies=[Depends(allowed_params())])
+    def lookup(searcher: SearcherDep, code: str) -> dict[str, Any]:
+        """The full record of one code or modifier."""
+        if len(code) > 16:
+            raise BadRequest("a code has at most 5 characters")
+        return record_detail(searcher.lookup(code))
+
+    @app.get("/health", dependencies=[Depends(allowed_params())])
+    def health(searcher: SearcherDep) -> dict[str, Any]:
+        """Service status: index build, releases, counts and model."""
+        manifest = searcher.artifact.manifest
+        return {
+            "status": "ok",
+            "build_id": manifest["build_id"],
+            "built_at": manifest["built_at"],
+            "releases": manifest["releases"],
+            "counts": manifest["counts"],
+            "model": manifest["model"],
+        }
+
+    return app

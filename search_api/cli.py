@@ -1,0 +1,123 @@
+"""``codesearch``: build, search, serve, eval. Heavy imports happen inside each command."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from indexer.settings import get_settings
+
+    return get_settings()
+
+
+@app.command()
+def build(
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Build the index from the official files and switch it in atomically."""
+    from indexer.build import build_index
+    from indexer.errors import CodeSearchError
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        result = build_index(_settings(), progress=not quiet)
+    except CodeSearchError as exc:
+        typer.echo(f"build failed: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    counts = result.manifest["counts"]
+    typer.echo(
+        f"built {result.build_dir.name} in {result.seconds:.1f}s "
+        f"({result.embedded} texts embedded, the rest from cache): {json.dumps(counts)}"
+    )
+
+
+def ensure_index() -> None:
+    """Build the index when none is served yet."""
+    from indexer.artifact import current_link
+
+    if not current_link(_settings().index_dir).exists():
+        typer.echo("no index yet: building it (first run only)", err=True)
+        build(quiet=False)
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Free text, a code or a code prefix.")],
+    limit: int = 10,
+    mode: str = "hybrid",
+    system: str | None = None,
+    include_terminated: bool = False,
+    autocomplete: bool = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
+) -> None:
+    """Search with the same searcher the API uses."""
+    from .schemas import autocomplete_response, search_response
+    from .searcher import Searcher
+
+    searcher = Searcher.open(_settings())
+    if autocomplete:
+        payload = autocomplete_response(text, searcher.autocomplete(text, limit=limit, system=system))
+    else:
+        result = searcher.search(
+            text, limit=limit, mode=mode, system=system, include_terminated=include_terminated  # type: ignore[arg-type]
+        )
+        payload = search_response(result)
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    for number, item in enumerate(payload["results"], start=1):
+        typer.echo(f"{number:>2}. {item['code']:<6} {item['score']:>9.4f}  {item['display'][:90]}")
+
+
+@app.command()
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+) -> None:
+    """Serve the API (building the index first when there is none)."""
+    import uvicorn
+
+    ensure_index()
+    settings = _settings()
+    uvicorn.run(
+        "search_api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level="info",
+        access_log=False,  # access logs carry the raw query string
+    )
+
+
+@app.command("eval")
+def evaluate(
+    queries: Annotated[Path, typer.Argument(help="JSON Lines: {query, gold: [codes], kind}.")],
+    mode: str = "all",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    misses: Annotated[int, typer.Option(help="Misses to list per mode.")] = 20,
+) -> None:
+    """Recall@1/5/10 and MRR per mode and per query kind, with the misses."""
+    from .evaluate import evaluate_file, format_report
+    from .searcher import Searcher
+
+    searcher = Searcher.open(_settings())
+    modes = ["keyword", "semantic", "hybrid"] if mode == "all" else [mode]
+    report = evaluate_file(searcher, queries, modes)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        typer.echo(format_report(report, misses=misses))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,17 @@
+"""Errors raised below the API layer; each carries its HTTP status. One handler maps them."""
+
+from __future__ import annotations
+
+from indexer.errors import CodeSearchError, IndexUnavailable, SourceError
+
+__all__ = ["BadRequest", "CodeSearchError", "IndexUnavailable", "NotFound", "SourceError"]
+
+
+class BadRequest(CodeSearchError):
+    status = 400
+    kind = "bad_request"
+
+
+class NotFound(CodeSearchError):
+    status = 404
+    kind = "not_found"
