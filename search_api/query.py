@@ -7,6 +7,7 @@ are built from them, so ``AND ( * :`` is just text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from indexer.analysis import normalize, tokens
@@ -24,9 +25,17 @@ class Expansion:
 
 
 @dataclass
+class Correction:
+    word: str
+    replacement: str
+    kind: str  # "spelling" or "completion"
+
+
+@dataclass
 class AnalysedQuery:
     text: str
     words: list[str]
+    corrections: list[Correction] = field(default_factory=list)
     code_prefix: str | None = None  # the whole query looks like a code or code prefix
     codes: list[str] = field(default_factory=list)  # full codes mentioned inside free text
     expansions: list[Expansion] = field(default_factory=list)
@@ -38,11 +47,23 @@ class AnalysedQuery:
         return self.text if not extra else f"{self.text} ({'; '.join(extra)})"
 
 
-def analyse(text: str, vocabulary: Vocabulary) -> AnalysedQuery:
+def analyse(
+    text: str, vocabulary: Vocabulary, repair: Callable[[list[str]], list[Correction]] | None = None
+) -> AnalysedQuery:
+    """Words, codes and vocabulary expansions of a query.
+
+    ``repair`` proposes corrections for words the index does not know (typos, truncated
+    words); the corrected words replace the originals before expansion.
+    """
     normal = normalize(text)
     words = tokens(normal)
+    corrections = repair(words) if repair else []
+    if corrections:
+        fixed = {c.word: c.replacement for c in corrections}
+        words = [fixed.get(w, w) for w in words]
+        normal = " ".join(fixed.get(w, w) for w in normal.split(" "))
     compact = normal.replace(" ", "")
-    query = AnalysedQuery(text=normal, words=words)
+    query = AnalysedQuery(text=normal, words=words, corrections=corrections)
     if compact and CODE_PREFIX.match(compact) and not (compact.isalpha() and len(compact) > 1):
         query.code_prefix = compact.upper()
     query.codes = [w.upper() for w in words if CODE_TOKEN.match(w)]

@@ -29,16 +29,16 @@ from models.embedding import Encoder, load_encoder
 
 from .errors import BadRequest, NotFound
 from .fusion import reciprocal_rank_fusion
-from .query import AnalysedQuery, analyse
+from .query import CODE_PREFIX, AnalysedQuery, Correction, analyse
 
 Mode = Literal["keyword", "semantic", "hybrid"]
 
 # Field weights for BM25F; tuned with `codesearch eval` on the project's query sets.
-FIELD_BOOSTS = {"descriptor": 3.0, "short": 1.0, "synonyms": 2.5, "plain": 1.2}
+FIELD_BOOSTS = {"descriptor": 2.0, "short": 1.0, "synonyms": 2.0, "plain": 1.0}
 EXPANSION_BOOST = {"brand": 1.0, "lay": 0.6, "abbreviation": 0.8}
 FUZZY_BOOST = 0.25
-CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 1.0}
-RRF_K = 30.0
+CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.7}
+RRF_K = 10.0
 DEPTH = 100  # candidates taken from each channel before fusion
 
 
@@ -88,6 +88,12 @@ class Searcher:
         self._embed_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._embed_lock = threading.Lock()
         self._analyzers = {name: schema()[name].analyzer for name in (*TEXT_FIELDS, "ac")}
+        self._vocabulary_words = {
+            word
+            for table in (self.vocabulary.lay_terms, self.vocabulary.brands, self.vocabulary.abbreviations)
+            for phrase in table
+            for word in phrase.split()
+        }
         self._ac_tokens = [
             (tokens(r.display + " " + r.descriptor_short), tokens(" ".join(r.synonyms)))
             for r in self.records
@@ -151,6 +157,53 @@ class Searcher:
             if modifier is not None and allowed[modifier]:
                 found.insert(0, modifier)
         return found
+
+    # ------------------------------------------------------------- correction
+    def _known(self, word: str) -> bool:
+        reader = self._whoosh().reader()
+        if ("ac", word) in reader:
+            return True
+        return any(
+            (name, term) in reader
+            for name in TEXT_FIELDS
+            for term in self._field_terms(name, word)
+        )
+
+    def repair_words(self, words: list[str]) -> list[Correction]:
+        """Corrections for words no field knows: a completion when the word is the start of
+        indexed words (people type "wheelch"), else the closest indexed word by edit
+        distance. Known words are never touched, so a correction cannot outrank an exact
+        match."""
+        corrections: list[Correction] = []
+        vocabulary_words = self._vocabulary_words
+        searcher = self._whoosh()
+        reader = searcher.reader()
+        for position, word in enumerate(words):
+            if (
+                len(word) < 3
+                or not word.isalpha()
+                or CODE_PREFIX.match(word)
+                or word in vocabulary_words
+                or self._known(word)
+            ):
+                continue
+            last = position == len(words) - 1
+            if len(word) >= 4 or last:
+                completions = sorted(
+                    (reader.doc_frequency("ac", t), t)
+                    for t in reader.expand_prefix("ac", word)
+                )
+                if completions:
+                    best = completions[-1][1]
+                    best_text = best.decode() if isinstance(best, bytes) else str(best)
+                    corrections.append(Correction(word, best_text, "completion"))
+                    continue
+            if len(word) >= 4:
+                distance = 1 if len(word) <= 5 else 2
+                suggestions = searcher.suggest("ac", word, limit=1, maxdist=distance, prefix=1)
+                if suggestions:
+                    corrections.append(Correction(word, suggestions[0], "spelling"))
+        return corrections
 
     # ----------------------------------------------------------------- keyword
     def _field_terms(self, field_name: str, text: str) -> list[str]:
@@ -244,7 +297,7 @@ class Searcher:
         system: str | None = None,
         include_terminated: bool = False,
     ) -> SearchResult:
-        query = analyse(text, self.vocabulary)
+        query = analyse(text, self.vocabulary, self.repair_words)
         if not query.words:
             raise BadRequest("the query has no searchable words or codes")
         allowed = self._allowed(system, include_terminated)
@@ -345,7 +398,10 @@ class Searcher:
 
 
 def describe_expansions(query: AnalysedQuery) -> list[dict[str, Any]]:
+    """What the service changed or added to the query, for the response's evidence."""
     return [
+        {"phrase": c.word, "replacement": c.replacement, "table": c.kind} for c in query.corrections
+    ] + [
         {"phrase": e.phrase, "replacement": e.replacement, "table": e.table}
         for e in query.expansions
     ]

@@ -71,3 +71,18 @@ def test_bad_queries(searcher: Searcher) -> None:
     with pytest.raises(NotFound):
         searcher.lookup("Z9999")
     assert searcher.search("AND ( * : psoriasis").hits[0].record.code in {"G9649", "G9650"}
+
+
+def test_typo_and_truncated_words_are_repaired(searcher: Searcher) -> None:
+    result = searcher.search("ketorolak", mode="hybrid")
+    assert result.hits[0].record.code == "J1885"
+    assert [(c.word, c.replacement, c.kind) for c in result.query.corrections] == [
+        ("ketorolak", "ketorolac", "spelling")
+    ]
+    truncated = searcher.search("wheelch lightw", mode="keyword")
+    assert truncated.hits[0].record.code == "K0003"
+    assert {c.kind for c in truncated.query.corrections} == {"completion"}
+
+
+def test_known_words_are_never_corrected(searcher: Searcher) -> None:
+    assert searcher.search("walker", mode="keyword").query.corrections == []
