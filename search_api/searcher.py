@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 from whoosh import query as wq
+from whoosh import scoring
 from whoosh.searching import Searcher as WhooshSearcher
 
 from indexer.analysis import tokens
@@ -37,6 +38,7 @@ Mode = Literal["keyword", "semantic", "hybrid"]
 FIELD_BOOSTS = {"descriptor": 2.0, "short": 1.0, "synonyms": 2.0, "plain": 1.0}
 EXPANSION_BOOST = {"brand": 1.0, "lay": 0.6, "abbreviation": 0.8}
 FUZZY_BOOST = 0.25
+BM25_B, BM25_K1 = 0.3, 1.2  # weak length normalisation: descriptors are short, synonyms many
 CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.7}
 RRF_K = 10.0
 DEPTH = 100  # candidates taken from each channel before fusion
@@ -118,7 +120,7 @@ class Searcher:
     def _whoosh(self) -> WhooshSearcher:
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
-            searcher = self.index.searcher()
+            searcher = self.index.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
             self._local.searcher = searcher
         return searcher
 
