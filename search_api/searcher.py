@@ -36,7 +36,7 @@ Mode = Literal["keyword", "semantic", "hybrid"]
 
 # Field weights for BM25F; tuned with `codesearch eval` on the project's query sets.
 FIELD_BOOSTS = {"descriptor": 2.0, "short": 1.0, "synonyms": 2.0, "plain": 1.0}
-EXPANSION_BOOST = {"brand": 1.0, "lay": 0.6, "abbreviation": 0.8}
+EXPANSION_BOOST = {"brand": 0.5, "lay": 0.8, "abbreviation": 0.8}
 FUZZY_BOOST = 0.25
 BM25_B, BM25_K1 = 0.3, 1.2  # weak length normalisation: descriptors are short, synonyms many
 CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.7}
