@@ -49,12 +49,17 @@ class EmbeddingCache:
         return out, missing
 
     def store(self, texts: list[str], vectors: np.ndarray) -> None:
-        if not texts:
+        """Add new texts (duplicates and known texts are skipped) and save atomically."""
+        fresh: dict[str, int] = {}
+        for i, text in enumerate(texts):
+            key = _text_key(text)
+            if key not in self.rows and key not in fresh:
+                fresh[key] = i
+        if not fresh:
             return
-        keys = [_text_key(t) for t in texts]
         start = len(self.rows)
-        self.matrix = np.vstack([self.matrix, vectors.astype(np.float32)])
-        for offset, key in enumerate(keys):
+        self.matrix = np.vstack([self.matrix, vectors[list(fresh.values())].astype(np.float32)])
+        for offset, key in enumerate(fresh):
             self.rows[key] = start + offset
         self.folder.mkdir(parents=True, exist_ok=True)
         ordered = sorted(self.rows, key=self.rows.__getitem__)

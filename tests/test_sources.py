@@ -75,3 +75,4 @@ def test_fetch_manifest_checks_sha256(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="sha256"):
         fetch_manifest(manifest, tmp_path / "cache2")
     assert not list((tmp_path / "cache2").rglob("other.txt"))
+
