@@ -9,7 +9,6 @@ Layout::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,23 +18,16 @@ from typing import Any
 
 from . import __version__
 from .errors import IndexUnavailable
+from .sources import sha256_of
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def artifact_files(build_dir: Path) -> dict[str, str]:
     """sha256 of every file of a build except the manifest, by relative path."""
     return {
-        str(p.relative_to(build_dir)): file_digest(p)
+        str(p.relative_to(build_dir)): sha256_of(p)
         for p in sorted(build_dir.rglob("*"))
         if p.is_file() and p.name != MANIFEST
     }

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .errors import SourceError
+from .sources import decode_text
 
 CODE_RECORD, CODE_CONTINUATION, MODIFIER_RECORD, MODIFIER_CONTINUATION = "3", "4", "7", "8"
 
@@ -62,7 +63,7 @@ _TXT = {
 
 def parse_fixed_width(data: bytes, source: str) -> list[HcpcsRow]:
     """Parse the 320-character record file; RECID 4/8 lines continue the long descriptor."""
-    text = _decode(data, source)
+    text = decode_text(data, source)
     rows: list[HcpcsRow] = []
     current: HcpcsRow | None = None
     for number, line in enumerate(text.splitlines(), start=1):
@@ -161,15 +162,6 @@ def _workbook_rows(
             action_code=get(values, "ACTION CD").strip() or None,
             row=number,
         )
-
-
-def _decode(data: bytes, source: str) -> str:
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise SourceError(source, "text is neither UTF-8 nor Windows-1252")
 
 
 def _check(rows: list[HcpcsRow], source: str) -> None:

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 
 from .errors import SourceError
+from .sources import decode_text
 
 # Column names built by stacking the banner's header lines; these must all be present.
 COLUMNS = {
@@ -45,12 +46,7 @@ def _number(value: str, source: str, row: int, column: str) -> float | None:
 
 def parse_rvu_csv(data: bytes, source: str) -> list[RvuRow]:
     """One row per code: the row without a modifier (26/TC/53 rows repeat the code)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="strict") if _is_cp1252(data) else ""
-        if not text:
-            raise SourceError(source, "text is neither UTF-8 nor Windows-1252") from None
+    text = decode_text(data, source)
     lines = list(csv.reader(io.StringIO(text)))
     header_at = next(
         (i for i, r in enumerate(lines) if r and r[0].strip().upper() == "HCPCS"), None
@@ -114,10 +110,3 @@ def parse_rvu_csv(data: bytes, source: str) -> list[RvuRow]:
         row.row = abs(row.row)
     return list(rows.values())
 
-
-def _is_cp1252(data: bytes) -> bool:
-    try:
-        data.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return True

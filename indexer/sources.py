@@ -86,6 +86,16 @@ def classify(name: str) -> str | None:
     return None
 
 
+def decode_text(data: bytes, source: str) -> str:
+    """CMS text files are UTF-8 or Windows-1252; anything else is a bad file."""
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SourceError(source, "text is neither UTF-8 nor Windows-1252")
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

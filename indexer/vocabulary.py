@@ -133,10 +133,4 @@ def _in_order(short: str, word: str) -> bool:
     return True
 
 
-def phrase_in(words: list[str], phrase: str) -> bool:
-    """Whether a normalised phrase occurs as consecutive words."""
-    target = phrase.split()
-    return any(words[i : i + len(target)] == target for i in range(len(words) - len(target) + 1))
-
-
-__all__ = ["Vocabulary", "mine_abbreviations", "normalize", "phrase_in", "read_pairs"]
+__all__ = ["Vocabulary", "mine_abbreviations", "normalize", "read_pairs"]
