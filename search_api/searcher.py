@@ -191,12 +191,12 @@ class Searcher:
                 continue
             last = position == len(words) - 1
             if len(word) >= 4 or last:
-                completions = sorted(
-                    (reader.doc_frequency("ac", t), t)
-                    for t in reader.expand_prefix("ac", word)
+                best = max(
+                    reader.expand_prefix("ac", word),
+                    key=lambda t: (reader.doc_frequency("ac", t), t),
+                    default=None,
                 )
-                if completions:
-                    best = completions[-1][1]
+                if best is not None:
                     best_text = best.decode() if isinstance(best, bytes) else str(best)
                     corrections.append(Correction(word, best_text, "completion"))
                     continue
