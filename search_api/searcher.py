@@ -15,16 +15,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from whoosh import query as wq
 from whoosh import scoring
 from whoosh.searching import Searcher as WhooshSearcher
 
 from indexer.analysis import tokens
 from indexer.artifact import Artifact, load_artifact
-from indexer.keyword_index import TEXT_FIELDS, open_keyword_index, schema
+from indexer.keyword_index import (
+    POSTINGS_FILE,
+    TEXT_FIELDS,
+    KeywordPostings,
+    open_keyword_index,
+    schema,
+)
+from indexer.prefix_index import PrefixIndex
 from indexer.records import CodeRecord
 from indexer.settings import Settings
-from indexer.vector_index import load_vectors
+from indexer.vector_index import VectorIndex
 from indexer.vocabulary import Vocabulary
 from models.embedding import Encoder, load_encoder
 
@@ -81,14 +87,23 @@ class Searcher:
         )
         self.active = np.array([r.active for r in self.records], dtype=bool)
         self.systems = np.array([r.system for r in self.records])
-        self.vectors = load_vectors(directory / "vectors.npy")
-        if self.vectors.shape[0] != len(self.records):
+        self.vectors = VectorIndex(directory / "vectors.npy")
+        if len(self.vectors) != len(self.records):
             raise ValueError("vectors and records differ in length")
         self.index = open_keyword_index(directory / "keyword")
+        self.postings = KeywordPostings(directory / POSTINGS_FILE, b=BM25_B, k1=BM25_K1)
+        if self.postings.documents != len(self.records):
+            raise ValueError("keyword postings and records differ in length")
+        self.docnum_position = self._docnum_positions()
+        self.position_docnum = np.empty_like(self.docnum_position)
+        self.position_docnum[self.docnum_position] = np.arange(len(self.docnum_position))
         self.vocabulary = Vocabulary.load(settings.corpus_dir)
         self._local = threading.local()
         self._embed_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._embed_lock = threading.Lock()
+        self._terms_cache: dict[tuple[str, str], list[str]] = {}
+        self._fuzzy_cache: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
+        self._spelling_cache: dict[tuple[str, str], str | None] = {}
         self._analyzers = {name: schema()[name].analyzer for name in (*TEXT_FIELDS, "ac")}
         self._vocabulary_words = {
             word
@@ -96,14 +111,24 @@ class Searcher:
             for phrase in table
             for word in phrase.split()
         }
-        self._ac_tokens = [
-            (tokens(r.display + " " + r.descriptor_short), tokens(" ".join(r.synonyms)))
-            for r in self.records
-        ]
+        self.prefixes = PrefixIndex(self.records)
+        self.code_order = np.empty(len(self.records), dtype=np.int32)
+        by_code = sorted(range(len(self.records)), key=lambda i: self.records[i].code)
+        self.code_order[by_code] = np.arange(len(self.records), dtype=np.int32)
+
+    def _docnum_positions(self) -> np.ndarray:
+        """Record position of each whoosh document number."""
+        mapping = np.full(self.postings.documents, -1, dtype=np.int64)
+        with self.index.searcher() as searcher:
+            for docnum, stored in searcher.iter_docs():
+                mapping[docnum] = self.position[stored["key"]]
+        if (mapping < 0).any():
+            raise ValueError("keyword index and records disagree")
+        return mapping
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
-        encoder = load_encoder(settings.encoder, settings.torch_threads)
+        encoder = load_encoder(settings.encoder)
         artifact = load_artifact(
             settings.index_dir, model=encoder.name, dimension=encoder.dimension
         )
@@ -162,11 +187,10 @@ class Searcher:
 
     # ------------------------------------------------------------- correction
     def _known(self, word: str) -> bool:
-        reader = self._whoosh().reader()
-        if ("ac", word) in reader:
+        if self.prefixes.words.exact(word).size:
             return True
         return any(
-            (name, term) in reader
+            (name, term) in self.postings
             for name in TEXT_FIELDS
             for term in self._field_terms(name, word)
         )
@@ -178,8 +202,6 @@ class Searcher:
         match."""
         corrections: list[Correction] = []
         vocabulary_words = self._vocabulary_words
-        searcher = self._whoosh()
-        reader = searcher.reader()
         for position, word in enumerate(words):
             if (
                 len(word) < 3
@@ -191,75 +213,92 @@ class Searcher:
                 continue
             last = position == len(words) - 1
             if len(word) >= 4 or last:
-                best = max(
-                    reader.expand_prefix("ac", word),
-                    key=lambda t: (reader.doc_frequency("ac", t), t),
-                    default=None,
-                )
+                best = self.prefixes.completion(word)
                 if best is not None:
-                    best_text = best.decode() if isinstance(best, bytes) else str(best)
-                    corrections.append(Correction(word, best_text, "completion"))
+                    corrections.append(Correction(word, best, "completion"))
                     continue
             if len(word) >= 4:
-                distance = 1 if len(word) <= 5 else 2
-                suggestions = searcher.suggest("ac", word, limit=1, maxdist=distance, prefix=1)
-                if suggestions:
-                    corrections.append(Correction(word, suggestions[0], "spelling"))
+                suggestion = self._spelling(word)
+                if suggestion:
+                    corrections.append(Correction(word, suggestion, "spelling"))
         return corrections
+
+    def _spelling(self, word: str) -> str | None:
+        """whoosh's closest indexed word (cached, like ``_fuzzy_clauses``)."""
+        key = ("~spelling", word)
+        if key not in self._spelling_cache:
+            distance = 1 if len(word) <= 5 else 2
+            found = self._whoosh().suggest("ac", word, limit=1, maxdist=distance, prefix=1)
+            if len(self._spelling_cache) < 50_000:
+                self._spelling_cache[key] = found[0] if found else None
+            return found[0] if found else None
+        return self._spelling_cache[key]
 
     # ----------------------------------------------------------------- keyword
     def _field_terms(self, field_name: str, text: str) -> list[str]:
-        return [t.text for t in self._analyzers[field_name](text)]
+        key = (field_name, text)
+        found = self._terms_cache.get(key)
+        if found is None:
+            found = [t.text for t in self._analyzers[field_name](text)]
+            if len(self._terms_cache) < 200_000:  # words people type: a bounded set in practice
+                self._terms_cache[key] = found
+        return found
 
-    def _keyword_query(self, query: AnalysedQuery) -> wq.Query | None:
-        reader = self._whoosh().reader()
-        clauses: list[wq.Query] = []
+    def keyword_clauses(self, query: AnalysedQuery) -> list[tuple[str, str, float]]:
+        """``(field, term, boost)`` for the query's words and vocabulary expansions, as an
+        OR over fields; a word no field knows adds its close spellings (fuzzy), weakly."""
+        clauses: list[tuple[str, str, float]] = []
 
         def add_words(words: list[str], weight: float, fuzzy: bool) -> None:
             for word in words:
-                per_field: list[wq.Query] = []
-                known = False
                 for field_name, boost in FIELD_BOOSTS.items():
                     for term in self._field_terms(field_name, word):
-                        per_field.append(wq.Term(field_name, term, boost=boost * weight))
-                        known = known or (field_name, term) in reader
-                if fuzzy and not known and len(word) >= 4 and word.isalpha():
-                    distance = 1 if len(word) <= 6 else 2
-                    for field_name in ("descriptor", "synonyms"):
-                        per_field.append(
-                            wq.FuzzyTerm(
-                                field_name, word, boost=FUZZY_BOOST, maxdist=distance, prefixlength=1
-                            )
-                        )
-                if per_field:
-                    clauses.append(wq.Or(per_field))
+                        clauses.append((field_name, term, boost * weight))
+                if fuzzy and len(word) >= 4 and word.isalpha() and not self._known(word):
+                    clauses.extend(self._fuzzy_clauses(word))
 
         add_words(query.words, 1.0, fuzzy=True)
         for expansion in query.expansions:
             add_words(tokens(expansion.replacement), EXPANSION_BOOST[expansion.table], fuzzy=False)
-        return wq.Or(clauses) if clauses else None
+        return clauses
+
+    def _fuzzy_clauses(self, word: str) -> list[tuple[str, str, float]]:
+        """Indexed terms within a small edit distance of a word no field knows (cached:
+        whoosh's automaton walk costs milliseconds)."""
+        key = ("~fuzzy", word)
+        found = self._fuzzy_cache.get(key)
+        if found is None:
+            reader = self._whoosh().reader()
+            distance = 1 if len(word) <= 6 else 2
+            found = [
+                (field_name, near, FUZZY_BOOST)
+                for field_name in ("descriptor", "synonyms")
+                for near in sorted(reader.terms_within(field_name, word, distance, prefix=1))
+            ]
+            if len(self._fuzzy_cache) < 50_000:
+                self._fuzzy_cache[key] = found
+        return found
 
     def keyword_ranking(
         self, query: AnalysedQuery, allowed: np.ndarray, depth: int
     ) -> list[tuple[int, float, dict[str, list[str]]]]:
-        built = self._keyword_query(query)
-        if built is None:
+        """BM25F over the exported postings (whoosh's formula and statistics), best first."""
+        clauses = self.keyword_clauses(query)
+        if not clauses:
             return []
-        searcher = self._whoosh()
-        results = searcher.search(built, limit=depth * 3, terms=True)
-        ranking = []
-        for hit in results:
-            index = self.position.get(hit["key"])
-            if index is None or not allowed[index]:
-                continue
-            matched: dict[str, list[str]] = {}
-            for field_name, term in hit.matched_terms() or []:
-                text = term.decode() if isinstance(term, bytes) else str(term)
-                matched.setdefault(field_name, []).append(text)
-            ranking.append((index, float(hit.score), matched))
-            if len(ranking) >= depth:
-                break
-        return ranking
+        by_docnum = self.postings.score(clauses)
+        scores = np.zeros(len(self.records), dtype=np.float32)
+        scores[self.docnum_position] = by_docnum
+        scores = np.where(allowed, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if candidates.size > depth:
+            candidates = candidates[np.argpartition(-scores[candidates], depth - 1)[:depth]]
+        candidates = candidates[np.lexsort((self.code_order[candidates], -scores[candidates]))]
+        docnums = self.position_docnum[candidates]
+        matched = self.postings.matched(clauses, docnums)
+        return [
+            (int(i), float(scores[i]), terms) for i, terms in zip(candidates, matched, strict=True)
+        ]
 
     # ---------------------------------------------------------------- semantic
     def embed_query(self, text: str) -> np.ndarray:
@@ -268,25 +307,21 @@ class Searcher:
             if cached is not None:
                 self._embed_cache.move_to_end(text)
                 return cached
-        vector = self.encoder.encode([text])[0]
+        vector = self.encoder.encode([text], threads=self.settings.query_threads)[0]
         with self._embed_lock:
             self._embed_cache[text] = vector
             if len(self._embed_cache) > 4096:
                 self._embed_cache.popitem(last=False)
         return vector
 
+    def clear_query_cache(self) -> None:
+        with self._embed_lock:
+            self._embed_cache.clear()
+
     def semantic_ranking(
         self, query: AnalysedQuery, allowed: np.ndarray, depth: int
     ) -> list[tuple[int, float]]:
-        vector = self.embed_query(query.expanded_text)
-        similarities = np.asarray(self.vectors @ vector, dtype=np.float32)
-        similarities = np.where(allowed, similarities, -np.inf)
-        depth = min(depth, int(allowed.sum()))
-        if depth <= 0:
-            return []
-        top = np.argpartition(-similarities, depth - 1)[:depth]
-        top = top[np.argsort(-similarities[top])]
-        return [(int(i), float(similarities[i])) for i in top]
+        return self.vectors.search(self.embed_query(query.expanded_text), allowed, depth)
 
     # ------------------------------------------------------------------ search
     def search(
@@ -371,32 +406,12 @@ class Searcher:
         if len(hits) >= limit:
             return hits[:limit]
         words = query.words[:12]
-        built = wq.And([wq.Prefix("ac", w) for w in words])
-        results = self._whoosh().search(built, limit=400)
-        scored = []
-        for hit in results:
-            index = self.position.get(hit["key"])
-            if index is None or index in seen or not allowed[index]:
-                continue
-            scored.append((self._prefix_score(index, words), index))
-        scored.sort(key=lambda s: (-s[0], self.records[s[1]].code))
-        for score, index in scored[: limit - len(hits)]:
+        if seen:
+            allowed = allowed.copy()
+            allowed[list(seen)] = False
+        for index, score in self.prefixes.top(words, allowed, limit - len(hits), self.code_order):
             hits.append(Hit(self.records[index], round(score, 4), ["prefix"], words, channel="prefix"))
         return hits
-
-    def _prefix_score(self, index: int, words: list[str]) -> float:
-        descriptor, synonyms = self._ac_tokens[index]
-        score = 0.0
-        for word in words:
-            if word in descriptor:
-                score += 2.0
-            elif any(t.startswith(word) for t in descriptor):
-                score += 1.5
-            elif word in synonyms:
-                score += 1.2
-            elif any(t.startswith(word) for t in synonyms):
-                score += 1.0
-        return score + 1.0 / (1 + len(descriptor)) * 3
 
 
 def describe_expansions(query: AnalysedQuery) -> list[dict[str, Any]]:
