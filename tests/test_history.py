@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer.build import BuildResult
 from indexer.hcpcs import HcpcsRow
 from indexer.history import HistoryIndex, Release, active_periods, build_history
 
@@ -176,3 +177,9 @@ def test_history_errors_have_one_shape(client: TestClient, path: str, params: di
     assert_error_shape(response.json(), status)
     if "date" in response.text or "YYYY" in response.text:
         assert "YYYY-MM-DD" in response.json()["error"]["message"]
+
+
+def test_history_and_categories_are_artifact_files(built: BuildResult) -> None:
+    files = built.manifest["files"]
+    assert {"history.json", "categories.json"} <= set(files)
+    assert all(len(files[name]) == 64 for name in ("history.json", "categories.json"))
