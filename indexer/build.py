@@ -13,10 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .artifact import FORMAT_VERSION, MANIFEST, artifact_files, package_version, prune_builds, switch_current
+from .artifact import (
+    FORMAT_VERSION,
+    MANIFEST,
+    artifact_files,
+    package_version,
+    prune_builds,
+    switch_current,
+)
 from .catalog import build_catalog
+from .categories import CATEGORIES_FILE, build_category_stats, save_category_stats
 from .documents import semantic_text
 from .enrichment import load_enrichment
+from .history import HISTORY_FILE, build_history, save_history
 from .keyword_index import POSTINGS_FILE, build_keyword_index, export_postings
 from .records import CodeRecord
 from .settings import Settings
@@ -84,6 +93,10 @@ def build_index(settings: Settings, *, progress: bool = False) -> BuildResult:
         with (staging / "records.jsonl").open("w", encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+        history = build_history(catalog.hcpcs_releases)
+        save_history(history, staging / HISTORY_FILE)
+        newest = catalog.hcpcs_releases[-1].release if catalog.hcpcs_releases else None
+        save_category_stats(build_category_stats(records, newest), staging / CATEGORIES_FILE)
         manifest = {
             "format_version": FORMAT_VERSION,
             "build_id": build_id,

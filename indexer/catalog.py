@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from .enrichment import Enrichment
 from .errors import SourceError
 from .hcpcs import HcpcsRow, parse_fixed_width, parse_workbook
+from .history import Release
 from .records import CPT_PATTERN, CodeRecord, RvuInfo, category_of
 from .rvu import RvuRow, parse_rvu_csv
 from .sources import SourceFile
@@ -23,6 +24,7 @@ class Catalog:
     releases: list[str]
     counts: dict[str, int] = field(default_factory=dict)
     unknown_enrichment_codes: list[str] = field(default_factory=list)
+    hcpcs_releases: list[Release] = field(default_factory=list)  # oldest first, for history
 
 
 def parse_hcpcs(source: SourceFile) -> list[HcpcsRow]:
@@ -43,11 +45,13 @@ def build_catalog(
     records: dict[str, CodeRecord] = {}
     aligned: list[tuple[str, str]] = []
     releases: list[str] = []
+    parsed: list[Release] = []
     hcpcs_sources = sorted((s for s in sources if s.kind == "hcpcs"), key=_release_key)
     for source in hcpcs_sources:
         release = source.release or "unknown"
         releases.append(release)
         rows = parse_hcpcs(source)
+        parsed.append(Release(release, rows))
         aligned = [(r.descriptor_short, r.descriptor_long) for r in rows if not r.is_modifier]
         for row in rows:
             key = f"MOD:{row.code}" if row.is_modifier else row.code
@@ -99,7 +103,7 @@ def build_catalog(
         counts[f"{record.system.lower()}_{state}"] = counts.get(f"{record.system.lower()}_{state}", 0) + 1
     counts["with_plain_language"] = sum(1 for r in records.values() if r.plain_language)
     counts["with_synonyms"] = sum(1 for r in records.values() if r.synonyms)
-    return Catalog(records, releases, counts, sorted(unknown))
+    return Catalog(records, releases, counts, sorted(unknown), parsed)
 
 
 def _attach_rvu(records: dict[str, CodeRecord], rvu: RvuRow, release: str, source_name: str) -> None:

@@ -16,8 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.settings import Settings, get_settings
 
+from .dates import parse_day
 from .errors import BadRequest, CodeSearchError
-from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, record_detail, search_response
+from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, search_response
 from .searcher import Searcher
 
 log = logging.getLogger("codesearch.api")
@@ -122,7 +123,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     @app.get(
         "/search", response_model=SearchResponse, responses=ERRORS,
-        dependencies=[Depends(allowed_params("q", "limit", "offset", "mode", "system", "include_terminated"))],
+        dependencies=[Depends(allowed_params(
+            "q", "limit", "offset", "mode", "system", "include_terminated", "active_on"
+        ))],
     )
     def search(
         searcher: SearcherDep,
@@ -132,10 +135,13 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
         system: Literal["HCPCS", "CPT", "MODIFIER"] | None = None,
         include_terminated: bool = False,
+        active_on: Annotated[str | None, Query(description="Codes valid on YYYY-MM-DD.")] = None,
     ) -> dict[str, Any]:
         """Ranked codes for free text, a code or a code prefix, with why each matched."""
         result = searcher.search(
-            q, limit=limit, offset=offset, mode=mode, system=system, include_terminated=include_terminated
+            q, limit=limit, offset=offset, mode=mode, system=system,
+            include_terminated=include_terminated,
+            active_on=parse_day(active_on, "active_on") if active_on is not None else None,
         )
         return search_response(result)
 
@@ -152,12 +158,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         """Suggestions as you type: every word is a prefix; code prefixes first."""
         return autocomplete_response(q, searcher.autocomplete(q, limit=limit, system=system))
 
-    @app.get("/codes/{code}", responses=ERRORS, dependencies=[Depends(allowed_params())])
-    def lookup(searcher: SearcherDep, code: str) -> dict[str, Any]:
-        """The full record of one code or modifier."""
-        if len(code) > 16:
-            raise BadRequest("a code has at most 5 characters")
-        return record_detail(searcher.lookup(code))
+    from .detail_routes import router as detail_router  # imports this module's helpers
+
+    app.include_router(detail_router)  # /codes/{code}, history, /changes, /categories
 
     @app.get("/health", dependencies=[Depends(allowed_params())])
     def health(searcher: SearcherDep) -> dict[str, Any]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from indexer.errors import CodeSearchError, IndexUnavailable, SourceError
 
-__all__ = ["BadRequest", "CodeSearchError", "IndexUnavailable", "NotFound", "SourceError"]
+__all__ = [
+    "BadRequest",
+    "CodeSearchError",
+    "IndexUnavailable",
+    "InvalidParameter",
+    "NotFound",
+    "SourceError",
+]
 
 
 class BadRequest(CodeSearchError):
@@ -15,3 +22,8 @@ class BadRequest(CodeSearchError):
 class NotFound(CodeSearchError):
     status = 404
     kind = "not_found"
+
+
+class InvalidParameter(CodeSearchError):
+    status = 422
+    kind = "invalid_parameter"

@@ -26,6 +26,9 @@ class ResultItem(BaseModel):
     similarity: float | None = Field(default=None, description="Cosine similarity (semantic).")
     plain_language: str | None = None
     termination_date: str | None = None
+    replaced_by: list[str] = Field(
+        default_factory=list, description="For a terminated code: its cross-referenced codes."
+    )
 
 
 class SearchResponse(BaseModel):
@@ -71,6 +74,7 @@ def result_item(hit: Hit) -> dict[str, Any]:
         "similarity": None if hit.similarity is None else round(hit.similarity, 4),
         "plain_language": record.plain_language,
         "termination_date": record.termination_date,
+        "replaced_by": [] if record.active else list(record.cross_references),
     }
 
 

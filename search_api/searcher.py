@@ -7,6 +7,7 @@ requests; whoosh searchers are kept per thread.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import json
 import threading
 from collections import OrderedDict
@@ -20,6 +21,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from indexer.analysis import tokens
 from indexer.artifact import Artifact, load_artifact
+from indexer.history import HistoryIndex
 from indexer.keyword_index import (
     POSTINGS_FILE,
     TEXT_FIELDS,
@@ -87,6 +89,7 @@ class Searcher:
         )
         self.active = np.array([r.active for r in self.records], dtype=bool)
         self.systems = np.array([r.system for r in self.records])
+        self.history = HistoryIndex.load(directory, self.position, self.active)
         self.vectors = VectorIndex(directory / "vectors.npy")
         if len(self.vectors) != len(self.records):
             raise ValueError("vectors and records differ in length")
@@ -333,11 +336,14 @@ class Searcher:
         mode: Mode = "hybrid",
         system: str | None = None,
         include_terminated: bool = False,
+        active_on: dt.date | None = None,
     ) -> SearchResult:
         query = analyse(text, self.vocabulary, self.repair_words)
         if not query.words:
             raise BadRequest("the query has no searchable words or codes")
-        allowed = self._allowed(system, include_terminated)
+        allowed = self._allowed(system, include_terminated or active_on is not None)
+        if active_on is not None:  # codes valid on that day, by the releases' dates
+            allowed &= self.history.active_mask(active_on)
         wanted = offset + limit
         depth = max(DEPTH, wanted)
 

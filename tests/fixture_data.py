@@ -60,6 +60,19 @@ HCPCS_OLD_ONLY = [
 HCPCS_NEW_CHANGED = [
     ("A4206", "1 cc sterile syringe&needle", "Syringe with needle, sterile, 1 cc or less, each", "19930101", ""),
 ]
+# History between the two releases (invented wording): C9901 is terminated by the newer
+# release, which cross-references it to J9902, a code that release adds; Q9903 was
+# terminated in the older release and is active again in the newer one.
+HISTORY_OLD = [
+    ("C9901", "Inj zorbavimab 1 mg", "Injection, zorbavimab (fixture drug), 1 mg", "20240101", ""),
+    ("Q9903", "Quixifoam dressing", "Quixifoam wound dressing (fixture item), each", "20200101", "20240630"),
+]
+HISTORY_NEW = [
+    ("C9901", "Inj zorbavimab 1 mg", "Injection, zorbavimab (fixture drug), 1 mg", "20240101", "20241231"),
+    ("J9902", "Inj zorbavimab 1 mg", "Injection, zorbavimab (fixture drug), 1 mg", "20250101", ""),
+    ("Q9903", "Quixifoam dressing", "Quixifoam wound dressing (fixture item), each", "20200101", ""),
+]
+XREFS = {"C9901": "J9902"}  # written to the newer release only
 MODIFIERS = [("LT", "Left side", "Left side (used to identify procedures performed on the left side of the body)"),
              ("RT", "Right side", "Right side (used to identify procedures performed on the right side of the body)")]
 
@@ -124,7 +137,8 @@ def _workbook(rows: list[tuple[str, str, str, str, str]], modifiers: list[tuple[
     for code, short, long in modifiers:
         sheet.append(["   " + code, "0010", "7", long, short, "", "C", "", "", "19840101", "19970101", "", "N"])
     for code, short, long, add, term in rows:
-        sheet.append([code, "0010", "3", long, short, "", "C", "D1E", "1", add, add, term, "N"])
+        xref = XREFS.get(code, "") if term else ""
+        sheet.append([code, "0010", "3", long, short, xref, "C", "D1E", "1", add, add, term, "N"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -183,11 +197,11 @@ def write_sources(root: Path) -> Path:
     (data / "hcpcs" / "old").mkdir(parents=True)
     (data / "hcpcs" / "new").mkdir(parents=True)
     (data / "rvu").mkdir(parents=True)
-    old_rows = [r for r in HCPCS_NEW if r[0] not in {"A9999"}] + HCPCS_OLD_ONLY
+    old_rows = [r for r in HCPCS_NEW if r[0] not in {"A9999"}] + HCPCS_OLD_ONLY + HISTORY_OLD
     with zipfile.ZipFile(data / "hcpcs" / "old" / "october-2024-alpha-numeric-hcpcs-file.zip", "w") as archive:
         archive.writestr("HCPC2024_OCT_ANWEB_test.txt", _fixed_width(old_rows, MODIFIERS))
         archive.writestr("HCPC2024_recordlayout.txt", "layout")
-    new_rows = HCPCS_NEW + HCPCS_NEW_CHANGED + [("G0001", "Drawing blood for specimen",
+    new_rows = HCPCS_NEW + HCPCS_NEW_CHANGED + HISTORY_NEW + [("G0001", "Drawing blood for specimen",
                                                  "Routine venipuncture for collection of specimen(s)", "19900101", "20050101")]
     (data / "hcpcs" / "new" / "HCPC2025_JAN_ANWEB_test.xlsx").write_bytes(_workbook(new_rows, MODIFIERS))
     (data / "rvu" / "PPRRVU25_JAN.csv").write_bytes(_rvu_csv(CPT_ROWS))
