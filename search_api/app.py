@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from indexer.settings import Settings, get_settings
 
 from .errors import BadRequest, CodeSearchError
+from .fhir import router as fhir_router
 from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, record_detail, search_response
 from .searcher import Searcher
 
@@ -172,4 +173,5 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             "model": manifest["model"],
         }
 
+    app.include_router(fhir_router)
     return app

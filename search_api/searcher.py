@@ -372,7 +372,7 @@ class Searcher:
             return hits[:limit]
         words = query.words[:12]
         built = wq.And([wq.Prefix("ac", w) for w in words])
-        results = self._whoosh().search(built, limit=400)
+        results = self._whoosh().search(built, limit=max(400, limit))
         scored = []
         for hit in results:
             index = self.position.get(hit["key"])
