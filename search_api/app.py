@@ -18,6 +18,7 @@ from indexer.settings import Settings, get_settings
 
 from .errors import BadRequest, CodeSearchError
 from .fhir import router as fhir_router
+from .nlm import router as nlm_router
 from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, record_detail, search_response
 from .searcher import Searcher
 
@@ -174,4 +175,5 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         }
 
     app.include_router(fhir_router)
+    app.include_router(nlm_router)
     return app
