@@ -144,9 +144,11 @@ def coding_parts(params: dict[str, list[Any]]) -> tuple[str | None, str | None, 
     coding = one(params, "coding", dict)
     if coding is None:
         return None, None, None
-    if not isinstance(coding, dict):
+    fields = ("system", "code", "display")
+    parts = [coding.get(k) for k in fields] if isinstance(coding, dict) else []
+    if not parts or not all(p is None or isinstance(p, str) for p in parts):
         raise FhirError(400, "invalid", "parameter 'coding' must be a Coding")
-    return coding.get("system"), coding.get("code"), coding.get("display")
+    return parts[0], parts[1], parts[2]
 
 
 def page(count: int | None, offset: int | None) -> tuple[int, int]:
@@ -200,10 +202,12 @@ async def lookup_post(request: Request, searcher: SearcherDep) -> FhirResponse:
     """CodeSystem/$lookup with a Parameters body (system and code, or coding)."""
     params = await body_parameters(request, LOOKUP_PARAMS)
     system, code, _ = coding_parts(params)
+    wanted = params.get("property")
+    if wanted and not all(isinstance(p, str) for p in wanted):
+        raise FhirError(400, "invalid", "parameter 'property' must be a code")
     return FhirResponse(
         resources.lookup(
-            searcher, one(params, "system") or system, one(params, "code") or code,
-            params.get("property"),
+            searcher, one(params, "system") or system, one(params, "code") or code, wanted
         )
     )
 

@@ -257,6 +257,20 @@ def test_bad_post_bodies(client: TestClient, body: bytes, code: str) -> None:
     assert_outcome(response, 400, code)
 
 
+@pytest.mark.parametrize(
+    "parameter",
+    [
+        {"name": "coding", "valueCoding": {"system": {"a": 1}, "code": "J1885"}},
+        {"name": "coding", "valueString": "J1885"},
+        {"name": "property", "valueCoding": {"code": "workRvu"}},
+        {"name": "system", "valueInteger": 3},
+    ],
+)
+def test_odd_lookup_parameters_are_4xx(client: TestClient, parameter: dict[str, Any]) -> None:
+    body = {"resourceType": "Parameters", "parameter": [parameter]}
+    assert_outcome(client.post(LOOKUP, json=body), 400, "invalid")
+
+
 def test_other_paths_keep_the_app_error_shape(client: TestClient) -> None:
     body = client.get("/nowhere").json()
     assert set(body) == {"error"} and body["error"]["status"] == 404
