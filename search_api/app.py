@@ -18,6 +18,8 @@ from indexer.settings import Settings, get_settings
 
 from .dates import parse_day
 from .errors import BadRequest, CodeSearchError
+from .fhir import router as fhir_router
+from .nlm import router as nlm_router
 from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, search_response
 from .searcher import Searcher
 
@@ -175,4 +177,6 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             "model": manifest["model"],
         }
 
+    app.include_router(fhir_router)
+    app.include_router(nlm_router)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from indexer.records import CodeRecord
 from search_api.errors import BadRequest, NotFound
 from search_api.searcher import Searcher
 
@@ -86,3 +87,23 @@ def test_typo_and_truncated_words_are_repaired(searcher: Searcher) -> None:
 
 def test_known_words_are_never_corrected(searcher: Searcher) -> None:
     assert searcher.search("walker", mode="keyword").query.corrections == []
+
+
+@pytest.mark.parametrize("text", ["inj", "wheel", "dexameth sod", "knee or", "e"])
+def test_autocomplete_returns_every_match_and_only_matches(searcher: Searcher, text: str) -> None:
+    from indexer.analysis import tokens
+
+    words = tokens(text)
+
+    def matches(record: CodeRecord) -> bool:
+        held = tokens(" ".join([record.display, record.descriptor_short,
+                                record.descriptor_expanded, *record.synonyms]))
+        return all(any(t.startswith(w) for t in held) for w in words)
+
+    expected = {
+        r.code for r in searcher.records
+        if r.active and r.system != "MODIFIER" and (matches(r) or r.code.lower().startswith(text))
+    }
+    found = [h.record.code for h in searcher.autocomplete(text, limit=1000)]
+    assert len(found) == len(set(found))
+    assert set(found) == expected
