@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,14 @@ class Settings(BaseSettings):
         default=False,
         description="Log raw query text. Off by default: clinicians may type patient details.",
     )
-    cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="CORS allow-list of origins (JSON list in the environment); empty = no CORS.",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for POST /admin/reload. Unset: the admin endpoint does not exist.",
+    )
     max_query_chars: int = Field(default=2000, ge=16, le=100_000)
     max_limit: int = Field(default=100, ge=1, le=1000)
     host: str = "127.0.0.1"

@@ -88,6 +88,14 @@ def classify(name: str) -> str | None:
 
 def decode_text(data: bytes, source: str) -> str:
     """CMS text files are UTF-8 or Windows-1252; anything else is a bad file."""
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        at = head.find(b"\x00") if b"\x00" in head else 0
+        raise SourceError(
+            source,
+            "text has a UTF-16 byte-order mark or NUL bytes: expected UTF-8 or Windows-1252",
+            head.count(b"\n", 0, at) + 1,
+        )
     for encoding in ("utf-8", "cp1252"):
         try:
             return data.decode(encoding)

@@ -1,6 +1,7 @@
 """The FastAPI app: search, autocomplete, code lookup, health."""
 
 
+import asyncio
 import logging
 import time
 import uuid
@@ -18,6 +19,8 @@ from indexer.settings import Settings, get_settings
 
 from .dates import parse_day
 from .errors import BadRequest, CodeSearchError
+from .admin import install_signal_reload
+from .admin import router as admin_router
 from .fhir import router as fhir_router
 from .nlm import router as nlm_router
 from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, search_response
@@ -64,15 +67,18 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         started = time.perf_counter()
         app.state.searcher = searcher or Searcher.open(settings)
+        app.state.reload_lock = asyncio.Lock()
+        install_signal_reload(app)
         log.info("index %s loaded in %.1fs", app.state.searcher.build_dir.name, time.perf_counter() - started)
         yield
-        app.state.searcher.close()
+        app.state.searcher.close()  # the one serving at shutdown
 
     app = FastAPI(
         title="codesearch",
         summary="Find HCPCS Level II and CPT codes from free text, with the evidence for each match.",
         version="0.1.0",
         lifespan=lifespan,
+        responses=ERRORS,  # every route documents the one error shape
     )
     app.state.settings = settings
     if settings.cors_origins:
@@ -178,5 +184,6 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         }
 
     app.include_router(fhir_router)
+    app.include_router(admin_router)
     app.include_router(nlm_router)
     return app

@@ -284,7 +284,8 @@ def run_load(
                 ).startswith(("application/json", "application/fhir+json", "text/html"))
             except httpx.HTTPError as exc:
                 status, ok = type(exc).__name__, False
-            latencies[endpoint.split("?")[0]].append((time.perf_counter() - started) * 1000)
+            label = re.sub(r"^/codes/[^/]+", "/codes/{code}", endpoint.split("?")[0])
+            latencies[label].append((time.perf_counter() - started) * 1000)
             statuses[status] += 1
             counts["requests"] += 1
             counts["errors"] += 0 if ok else 1
@@ -316,6 +317,42 @@ def mixed_requests(mix: list[BenchQuery]) -> Callable[[int, int], tuple[str, str
         if query.kind in ("word_prefix", "code_prefix"):
             return "/autocomplete", "GET", {"q": query.text}
         return "/search", "GET", {"q": query.text}
+
+    return pick
+
+
+def service_requests(mix: list[BenchQuery]) -> Callable[[int, int], tuple[str, str, dict[str, Any]]]:
+    """Every protocol the service speaks, for the load test: search (GET and modes),
+    autocomplete, code detail and history, FHIR, NLM, health; a tenth are bad requests,
+    which must come back as 4xx, never as errors."""
+    base = mixed_requests(mix)
+    codes = [q.text for q in mix if q.kind == "code"]
+    hcpcs_vs = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets?fhir_vs"
+
+    def pick(client: int, n: int) -> tuple[str, str, dict[str, Any]]:
+        query = mix[(client * 104729 + n) % len(mix)]
+        code = codes[(client + n) % len(codes)]
+        slot = n % 20
+        if slot == 1:
+            return "/fhir/ValueSet/$expand", "GET", {"url": hcpcs_vs, "filter": query.text[:40],
+                                                      "count": 10}
+        if slot == 2:
+            system = ("http://www.ama-assn.org/go/cpt" if code[0].isdigit()
+                      else "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets")
+            return "/fhir/CodeSystem/$lookup", "GET", {"system": system, "code": code}
+        if slot == 3:
+            return "/api/hcpcs/v3/search", "GET", {"terms": query.text[:40], "maxList": 7}
+        if slot == 4:
+            return f"/codes/{code}/history", "GET", {}
+        if slot == 5:
+            return "/search", "GET", {"q": query.text, "mode": "keyword"}
+        if slot == 6:
+            return "/search", "GET", {"q": query.text, "mode": "semantic"}
+        if slot == 7:  # bad input: must be a 4xx in the error shape
+            return "/search", "GET", {"q": "( * : )", "limit": n % 3 * 500}
+        if slot == 8:
+            return "/codes/ZZZZZ", "GET", {}
+        return base(client, n)
 
     return pick
 
@@ -508,4 +545,21 @@ def format_report(report: dict[str, Any]) -> str:
                   f"warm {builds['warm_s']} s ({builds['warm_embedded']} embedded), "
                   f"{builds['records']} records"]
     lines.append(f"bench process peak RSS {report.get('bench_process_peak_rss_mb')} MB")
+    return "\n".join(lines)
+
+
+def format_load(report: dict[str, Any]) -> str:
+    lines = [
+        f"{report['clients']} clients, {report['seconds']} s, {report['workers']} worker(s): "
+        f"{report['requests']} requests, {report['errors']} errors, "
+        f"{report['throughput_rps']} req/s; statuses {json.dumps(report['statuses'])}",
+        "",
+        "| endpoint | n | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, p in {"ALL": report["all"], **report["by_endpoint"]}.items():
+        lines.append(f"| {name} | {p['n']} | {p['p50']} | {p['p95']} | {p['p99']} | {p['max']} |")
+    if "server_peak_rss_mb" in report:
+        lines.append(f"\nserver start-up {report['startup_s']} s, "
+                     f"peak RSS {report['server_peak_rss_mb']} MB")
     return "\n".join(lines)

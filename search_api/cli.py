@@ -175,5 +175,44 @@ def bench(
         typer.echo(b.format_report(report))
 
 
+@app.command()
+def load(
+    clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 50,
+    seconds: Annotated[float, typer.Option(help="How long to keep the load on.")] = 60.0,
+    url: Annotated[str | None, typer.Option(help="A running server; default: start one.")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn workers of the started server.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    output: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
+) -> None:
+    """Load test: many clients, mixed endpoints and protocols, some bad requests; reports
+    errors (5xx, dropped connections, timeouts; must be 0) and latency percentiles."""
+    from contextlib import nullcontext
+
+    from . import bench as b
+    from .searcher import Searcher
+
+    settings = _settings()
+    ensure_index()
+    searcher = Searcher.open(settings)
+    mix = b.query_mix(searcher)
+    del searcher
+    server = b.Server(workers=workers) if url is None else nullcontext()
+    with server as running:
+        target = url or running.url  # type: ignore[union-attr]
+        typer.echo(f"{clients} clients for {seconds:.0f}s against {target} ...", err=True)
+        result = b.run_load(target, b.service_requests(mix), clients, duration_s=seconds)
+        report: dict[str, object] = {"machine": b.machine(), "clients": clients,
+                                     "workers": workers, **result.summary()}
+        if url is None:
+            report["server_peak_rss_mb"] = running.peak_rss_mb()  # type: ignore[union-attr]
+            report["startup_s"] = round(running.startup_s, 2)  # type: ignore[union-attr]
+    text = json.dumps(report, indent=2)
+    if output:
+        output.write_text(text + "\n")
+    typer.echo(text if as_json else b.format_load(report))
+    if result.errors:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()

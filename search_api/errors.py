@@ -10,6 +10,8 @@ __all__ = [
     "IndexUnavailable",
     "InvalidParameter",
     "NotFound",
+    "ReloadRefused",
+    "Unauthorized",
     "SourceError",
 ]
 
@@ -22,6 +24,16 @@ class BadRequest(CodeSearchError):
 class NotFound(CodeSearchError):
     status = 404
     kind = "not_found"
+
+
+class Unauthorized(CodeSearchError):
+    status = 401
+    kind = "unauthorized"
+
+
+class ReloadRefused(CodeSearchError):
+    status = 409
+    kind = "reload_refused"
 
 
 class InvalidParameter(CodeSearchError):

@@ -69,7 +69,16 @@ class FhirRoute(APIRoute):
         return fhir_handler
 
 
-router = APIRouter(prefix="/fhir", tags=["FHIR terminology"], route_class=FhirRoute)
+OUTCOME = {
+    "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+    "description": "An OperationOutcome",
+}
+router = APIRouter(
+    prefix="/fhir",
+    tags=["FHIR terminology"],
+    route_class=FhirRoute,
+    responses={status: OUTCOME for status in (400, 404, 405, 406, 422)},
+)
 
 
 def get_searcher(request: Request) -> Searcher:
