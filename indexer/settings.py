@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
     max_query_chars: int = Field(default=2000, ge=16, le=100_000)
+    max_text_chars: int = Field(
+        default=8000, ge=16, le=100_000,
+        description="Longest text POST /search and the MCP search tool accept (a chatbot "
+        "may forward a whole paragraph or note).",
+    )
     max_limit: int = Field(default=100, ge=1, le=1000)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

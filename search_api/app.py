@@ -19,6 +19,7 @@ from indexer.settings import Settings, get_settings
 from .errors import BadRequest, CodeSearchError
 from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, record_detail, search_response
 from .searcher import Searcher
+from .text_search import text_search_router
 
 log = logging.getLogger("codesearch.api")
 
@@ -172,4 +173,5 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             "model": manifest["model"],
         }
 
+    app.include_router(text_search_router(settings, ERRORS))
     return app

@@ -119,5 +119,24 @@ def evaluate(
         typer.echo(format_report(report, misses=misses))
 
 
+@app.command()
+def calibrate(
+    queries: Annotated[list[Path], typer.Argument(help="Labelled query files (JSON Lines).")],
+    offtopic: Annotated[Path, typer.Option(help="Off-topic texts (JSON Lines: {text}).")] = Path(
+        "corpus/eval/offtopic.jsonl"
+    ),
+    threshold: Annotated[float | None, typer.Option(help="Default: confidence.THRESHOLD.")] = None,
+) -> None:
+    """Refit the confidence model of POST /search and print coefficients and figures."""
+    from .calibrate import calibrate as run_calibration
+    from .confidence import THRESHOLD
+    from .searcher import Searcher
+
+    searcher = Searcher.open(_settings())
+    chosen = THRESHOLD if threshold is None else threshold
+    report = run_calibration(searcher, queries, offtopic, chosen)
+    typer.echo(json.dumps(report, indent=2))
+
+
 if __name__ == "__main__":
     app()
