@@ -20,6 +20,7 @@ from .errors import BadRequest, CodeSearchError
 from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, record_detail, search_response
 from .searcher import Searcher
 from .text_search import text_search_router
+from .web import mount_web_page
 
 log = logging.getLogger("codesearch.api")
 
@@ -174,4 +175,5 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         }
 
     app.include_router(text_search_router(settings, ERRORS))
+    mount_web_page(app)
     return app

@@ -80,3 +80,10 @@ def test_a_long_paragraph_is_accepted(client: TestClient) -> None:
     assert response.status_code == 200
     assert "E0601" in [r["code"] for r in response.json()["results"]]
 
+
+def test_the_page_is_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'role="combobox"' in page.text and "/static/app.js" in page.text
+    assert client.get("/static/app.js").status_code == 200
+    assert client.get("/static/style.css").status_code == 200
