@@ -99,6 +99,25 @@ def serve(
     )
 
 
+@app.command()
+def mcp(
+    http: Annotated[bool, typer.Option(help="Streamable HTTP at /mcp instead of stdio.")] = False,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+) -> None:
+    """Serve the MCP tools search_codes and lookup_code (stdio, or HTTP with --http)."""
+    from .mcp_server import build_mcp_server
+    from .searcher import Searcher
+
+    # On stdio, stdout is the protocol channel: logs go to stderr.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    server = build_mcp_server(Searcher.open(_settings()))
+    if http:
+        server.run("streamable-http", host=host, port=port, json_response=True, stateless_http=True)
+    else:
+        server.run("stdio")
+
+
 @app.command("eval")
 def evaluate(
     queries: Annotated[Path, typer.Argument(help="JSON Lines: {query, gold: [codes], kind}.")],
