@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--query", default="cpap")
     parser.add_argument("--pick", default=None, help="Code to open (default: the first).")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshot.png"))
+    parser.add_argument("--system", default="HCPCS", help="Code system shown (no CPT text).")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     options = parser.parse_args()
 
@@ -49,7 +50,7 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=options.chromium, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 860})
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(f"http://127.0.0.1:{port}/?system={options.system}")
             box = page.get_by_role("combobox", name="Search billing codes")
             box.press_sequentially(options.query, delay=60)
             expect(page.get_by_role("listbox")).to_be_visible()

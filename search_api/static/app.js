@@ -4,6 +4,9 @@
 
 (() => {
   const DEBOUNCE_MS = 150;
+  // "/?system=HCPCS" keeps suggestions and results to one code system.
+  const system = new URLSearchParams(window.location.search).get("system");
+  const only = system ? { system } : {};
   const input = document.getElementById("q");
   const form = document.getElementById("search-form");
   const listbox = document.getElementById("suggestions");
@@ -93,7 +96,7 @@
     }
     pending = new AbortController();
     try {
-      const body = await getJSON("/autocomplete", { q: text, limit: 8 }, pending.signal);
+      const body = await getJSON("/autocomplete", { q: text, limit: 8, ...only }, pending.signal);
       if (input.value.trim() === text) showSuggestions(body.results);
     } catch (error) {
       if (error.name !== "AbortError") closeSuggestions();
@@ -165,7 +168,7 @@
     closeSuggestions();
     status.textContent = "Searching…";
     try {
-      const body = await getJSON("/search", { q: text, limit: 10 });
+      const body = await getJSON("/search", { q: text, limit: 10, ...only });
       resultList.replaceChildren(
         ...body.results.map((item) => {
           const open = el("button", { type: "button", "aria-label": `Details of ${item.code}` }, item.code);
