@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         description="Bearer token for POST /admin/reload. Unset: the admin endpoint does not exist.",
     )
     max_query_chars: int = Field(default=2000, ge=16, le=100_000)
+    max_text_chars: int = Field(
+        default=8000, ge=16, le=100_000,
+        description="Longest text POST /search and the MCP search tool accept (a chatbot "
+        "may forward a whole paragraph or note).",
+    )
     max_limit: int = Field(default=100, ge=1, le=1000)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

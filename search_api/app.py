@@ -25,6 +25,8 @@ from .fhir import router as fhir_router
 from .nlm import router as nlm_router
 from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, search_response
 from .searcher import Searcher
+from .text_search import text_search_router
+from .web import mount_web_page
 
 log = logging.getLogger("codesearch.api")
 
@@ -186,4 +188,6 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.include_router(fhir_router)
     app.include_router(admin_router)
     app.include_router(nlm_router)
+    app.include_router(text_search_router(settings, ERRORS))
+    mount_web_page(app)
     return app

@@ -101,6 +101,25 @@ def serve(
     )
 
 
+@app.command()
+def mcp(
+    http: Annotated[bool, typer.Option(help="Streamable HTTP at /mcp instead of stdio.")] = False,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+) -> None:
+    """Serve the MCP tools search_codes and lookup_code (stdio, or HTTP with --http)."""
+    from .mcp_server import build_mcp_server
+    from .searcher import Searcher
+
+    # On stdio, stdout is the protocol channel: logs go to stderr.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    server = build_mcp_server(Searcher.open(_settings()))
+    if http:
+        server.run("streamable-http", host=host, port=port, json_response=True, stateless_http=True)
+    else:
+        server.run("stdio")
+
+
 @app.command("eval")
 def evaluate(
     queries: Annotated[Path, typer.Argument(help="JSON Lines: {query, gold: [codes], kind}.")],
@@ -212,6 +231,25 @@ def load(
     typer.echo(text if as_json else b.format_load(report))
     if result.errors:
         raise typer.Exit(1)
+
+
+@app.command()
+def calibrate(
+    queries: Annotated[list[Path], typer.Argument(help="Labelled query files (JSON Lines).")],
+    offtopic: Annotated[Path, typer.Option(help="Off-topic texts (JSON Lines: {text}).")] = Path(
+        "corpus/eval/offtopic.jsonl"
+    ),
+    threshold: Annotated[float | None, typer.Option(help="Default: confidence.THRESHOLD.")] = None,
+) -> None:
+    """Refit the confidence model of POST /search and print coefficients and figures."""
+    from .calibrate import calibrate as run_calibration
+    from .confidence import THRESHOLD
+    from .searcher import Searcher
+
+    searcher = Searcher.open(_settings())
+    chosen = THRESHOLD if threshold is None else threshold
+    report = run_calibration(searcher, queries, offtopic, chosen)
+    typer.echo(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
