@@ -45,8 +45,12 @@ class Settings(BaseSettings):
     )
     query_threads: int = Field(
         default=1, ge=1, le=64,
-        description="Threads torch uses to embed one query. 1 is fastest for a short text and "
-        "does not fight the other requests for cores (2 threads were 10-40x slower under load).",
+        description="Threads torch uses to embed a query while other queries are embedding: "
+        "more than one then only fights for the cores (2 were 10-40x slower under load).",
+    )
+    query_threads_alone: int = Field(
+        default=2, ge=1, le=64,
+        description="Threads torch uses to embed a query when no other is embedding.",
     )
     embed_batch_size: int = Field(default=64, ge=1, le=4096)
     log_queries: bool = Field(

@@ -5,61 +5,78 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.settings import Settings, get_settings
 
-from .dates import parse_day
-from .errors import BadRequest, CodeSearchError
 from .admin import install_signal_reload
 from .admin import router as admin_router
+from .dates import parse_day
+from .detail_routes import router as detail_router
+from .deps import ERRORS, SearcherDep, allowed_params, error_body
+from .errors import CodeSearchError
 from .fhir import router as fhir_router
 from .nlm import router as nlm_router
-from .schemas import AutocompleteResponse, ErrorBody, SearchResponse, autocomplete_response, search_response
+from .schemas import (
+    AutocompleteResponse,
+    SearchResponse,
+    autocomplete_response,
+    search_response,
+)
 from .searcher import Searcher
 from .text_search import text_search_router
 from .web import mount_web_page
 
 log = logging.getLogger("codesearch.api")
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Bad input"},
-    404: {"model": ErrorBody, "description": "Not found"},
-    422: {"model": ErrorBody, "description": "Invalid parameters"},
-}
+class RequestLog:
+    """Logs method, path, status, time and a request id (also sent as ``X-Request-ID``).
 
+    Never the raw query text by default: clinicians may type patient details; only its
+    length is logged unless ``log_queries`` is set. A plain ASGI middleware: Starlette's
+    ``BaseHTTPMiddleware`` costs more per request than the autocomplete lookup itself.
+    """
 
-def error_body(status: int, kind: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
-    return {"error": {"status": status, "type": kind, "message": message, "details": details or []}}
+    def __init__(self, app: ASGIApp, log_queries: bool = False) -> None:
+        self.app = app
+        self.log_queries = log_queries
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:12]
+        started = time.perf_counter()
+        status = 500
 
-def get_searcher(request: Request) -> Searcher:
-    searcher: Searcher = request.app.state.searcher
-    return searcher
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            await send(message)
 
-
-SearcherDep = Annotated[Searcher, Depends(get_searcher)]
-
-
-def allowed_params(*names: str) -> Callable[[Request], None]:
-    """Reject query parameters the endpoint does not know (a typo would be silently ignored)."""
-
-    def check(request: Request) -> None:
-        unknown = sorted(set(request.query_params) - set(names))
-        if unknown:
-            raise BadRequest(
-                f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(names)}"
-            )
-
-    return check
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("q", [""])[0]
+                shown = repr(query) if self.log_queries else f"<{len(query)} chars>"
+                log.info(
+                    "%s %s %s q=%s status=%d %.1fms", request_id, scope["method"], scope["path"],
+                    shown, status, (time.perf_counter() - started) * 1000,
+                )
 
 
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
@@ -71,9 +88,13 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         app.state.searcher = searcher or Searcher.open(settings)
         app.state.reload_lock = asyncio.Lock()
         install_signal_reload(app)
-        log.info("index %s loaded in %.1fs", app.state.searcher.build_dir.name, time.perf_counter() - started)
+        log.info(
+            "index %s loaded in %.1fs",
+            app.state.searcher.build_dir.name, time.perf_counter() - started,
+        )
         yield
-        app.state.searcher.close()  # the one serving at shutdown
+        if app.state.searcher is not searcher:  # close what this app opened, not a caller's
+            app.state.searcher.close()
 
     app = FastAPI(
         title="codesearch",
@@ -88,20 +109,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
         )
 
-    @app.middleware("http")
-    async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = uuid.uuid4().hex[:12]
-        started = time.perf_counter()
-        response = await call_next(request)
-        query = request.query_params.get("q", "")
-        # Never the raw text by default: clinicians may type patient details.
-        shown = repr(query) if settings.log_queries else f"<{len(query)} chars>"
-        log.info(
-            "%s %s %s q=%s status=%d %.1fms", request_id, request.method, request.url.path,
-            shown, response.status_code, (time.perf_counter() - started) * 1000,
-        )
-        response.headers["X-Request-ID"] = request_id
-        return response
+    app.add_middleware(RequestLog, log_queries=settings.log_queries)
 
     @app.exception_handler(CodeSearchError)
     async def domain_error(request: Request, exc: CodeSearchError) -> JSONResponse:
@@ -159,7 +167,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         "/autocomplete", response_model=AutocompleteResponse, responses=ERRORS,
         dependencies=[Depends(allowed_params("q", "limit", "system"))],
     )
-    def autocomplete(
+    async def autocomplete(  # async: a lookup well under a millisecond needs no thread hop
         searcher: SearcherDep,
         q: QueryText,
         limit: Limit = 10,
@@ -167,8 +175,6 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     ) -> dict[str, Any]:
         """Suggestions as you type: every word is a prefix; code prefixes first."""
         return autocomplete_response(q, searcher.autocomplete(q, limit=limit, system=system))
-
-    from .detail_routes import router as detail_router  # imports this module's helpers
 
     app.include_router(detail_router)  # /codes/{code}, history, /changes, /categories
 

@@ -19,8 +19,8 @@ from indexer.cms_tables import (
 from indexer.history import EVENT_KINDS
 from indexer.records import CodeRecord
 
-from .app import ERRORS, SearcherDep, allowed_params
 from .dates import parse_day
+from .deps import ERRORS, SearcherDep, allowed_params
 from .errors import BadRequest, NotFound
 from .searcher import Searcher
 

@@ -20,8 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from indexer.errors import CodeSearchError
 
 from . import fhir_terminology as resources
+from .deps import SearcherDep
 from .fhir_terminology import FhirError
-from .searcher import Searcher
 
 log = logging.getLogger("codesearch.api")
 
@@ -81,12 +81,6 @@ router = APIRouter(
 )
 
 
-def get_searcher(request: Request) -> Searcher:
-    searcher: Searcher = request.app.state.searcher
-    return searcher
-
-
-SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 
 
 def allowed(*names: str) -> Callable[[Request], None]:

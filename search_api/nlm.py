@@ -16,6 +16,7 @@ from indexer.analysis import tokens
 from indexer.errors import CodeSearchError
 from indexer.records import CodeRecord
 
+from .deps import SearcherDep
 from .errors import BadRequest
 from .searcher import Searcher
 from .terminology import MAX_MATCHES, prefix_matches
@@ -58,12 +59,6 @@ CLAUSE = re.compile(r"^([a-z_]+):(\S+)$")
 router = APIRouter(tags=["NLM Clinical Tables"])
 
 
-def get_searcher(request: Request) -> Searcher:
-    searcher: Searcher = request.app.state.searcher
-    return searcher
-
-
-SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 
 
 def known_params(request: Request) -> None:

@@ -10,6 +10,7 @@ import bisect
 import datetime as dt
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,8 @@ class Searcher:
         self._local = threading.local()
         self._embed_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._embed_lock = threading.Lock()
+        self._embedding_now = 0
+        self._channels = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
         self._terms_cache: dict[tuple[str, str], list[str]] = {}
         self._fuzzy_cache: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
         self._spelling_cache: dict[tuple[str, str], str | None] = {}
@@ -310,7 +313,17 @@ class Searcher:
             if cached is not None:
                 self._embed_cache.move_to_end(text)
                 return cached
-        vector = self.encoder.encode([text], threads=self.settings.query_threads)[0]
+        with self._embed_lock:
+            alone = self._embedding_now == 0
+            self._embedding_now += 1
+        # Alone, a long text embeds faster on two threads (21 ms against 32 ms for 64
+        # tokens); beside other requests, more threads than one only fight for the cores.
+        threads = self.settings.query_threads_alone if alone else self.settings.query_threads
+        try:
+            vector = self.encoder.encode([text], threads=threads)[0]
+        finally:
+            with self._embed_lock:
+                self._embedding_now -= 1
         with self._embed_lock:
             self._embed_cache[text] = vector
             if len(self._embed_cache) > 4096:
@@ -365,10 +378,19 @@ class Searcher:
     def _text_hits(
         self, query: AnalysedQuery, allowed: np.ndarray, depth: int, mode: Mode, skip: set[int]
     ) -> list[Hit]:
-        keyword = self.keyword_ranking(query, allowed, depth) if mode != "semantic" else []
         # A query that is a code skips the embedding channel: codes have no meaning to embed.
         use_semantic = mode != "keyword" and not query.code_prefix
-        semantic = self.semantic_ranking(query, allowed, depth) if use_semantic else []
+        pending = None
+        if use_semantic and mode == "hybrid":
+            # Embedding releases the GIL: the keyword channel runs meanwhile.
+            pending = self._channels.submit(self.semantic_ranking, query, allowed, depth)
+        keyword = self.keyword_ranking(query, allowed, depth) if mode != "semantic" else []
+        if pending is not None:
+            semantic = pending.result()
+        elif use_semantic:
+            semantic = self.semantic_ranking(query, allowed, depth)
+        else:
+            semantic = []
         keyword_info = {i: (s, m) for i, s, m in keyword}
         similarity = dict(semantic)
         rankings = {"keyword": [i for i, _, _ in keyword], "semantic": [i for i, _ in semantic]}

@@ -2,14 +2,15 @@
 confidence, and an explicit ``no_confident_match`` when nothing fits."""
 
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.settings import Settings
 
 from .confidence import THRESHOLD, hit_confidences, no_confident_match
+from .deps import SearcherDep
 from .schemas import ResultItem, result_item
 from .searcher import Searcher, describe_expansions
 
@@ -48,11 +49,6 @@ def text_search_payload(
     }
 
 
-def _searcher(request: Request) -> Searcher:
-    searcher: Searcher = request.app.state.searcher
-    return searcher
-
-
 def text_search_router(settings: Settings, responses: dict[int | str, dict[str, Any]]) -> APIRouter:
     """The router; the body's limits come from the settings."""
 
@@ -70,7 +66,7 @@ def text_search_router(settings: Settings, responses: dict[int | str, dict[str, 
 
     @router.post("/search", response_model=TextSearchResponse, responses=responses)
     def search_text(
-        body: TextSearchRequest, searcher: Annotated[Searcher, Depends(_searcher)]
+        body: TextSearchRequest, searcher: SearcherDep
     ) -> dict[str, Any]:
         """Top-k codes for a long free text, each with a calibrated confidence."""
         return text_search_payload(searcher, body.text, body.limit, body.system)
