@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=32)
+    keep_alive_s: int = Field(
+        default=75, ge=1, le=3600,
+        description="Seconds an idle keep-alive connection stays open. uvicorn's 5 s default "
+        "let a client reuse a connection the server was closing (a dropped request under load).",
+    )
 
     @field_validator("data_dir", "corpus_dir", "index_dir", "cache_dir", mode="after")
     @classmethod

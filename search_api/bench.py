@@ -231,6 +231,7 @@ class LoadResult:
     seconds: float
     latencies: dict[str, list[float]]
     statuses: dict[str, int]
+    failures: dict[str, int]
 
     def summary(self) -> dict[str, Any]:
         everything = [x for v in self.latencies.values() for x in v]
@@ -238,6 +239,7 @@ class LoadResult:
             "requests": self.requests,
             "errors": self.errors,
             "statuses": self.statuses,
+            "failures": self.failures,
             "seconds": round(self.seconds, 1),
             "throughput_rps": round(self.requests / self.seconds, 1) if self.seconds else 0.0,
             "all": percentiles(everything),
@@ -261,9 +263,15 @@ def run_load(
 
     latencies: dict[str, list[float]] = defaultdict(list)
     statuses: dict[str, int] = defaultdict(int)
+    failures: dict[str, int] = defaultdict(int)
     counts = {"requests": 0, "errors": 0}
 
     async def client_loop(number: int, client: httpx.AsyncClient, stop_at: float) -> None:
+        # People do not type in step: each client pauses a random 0.5-1.5x the think time
+        # (seeded per client), and starts at a random point of its first pause.
+        pace = random.Random(SEED + number)
+        if think_s:
+            await asyncio.sleep(think_s * pace.random())
         n = 0
         while True:
             if per_client is not None and n >= per_client:
@@ -288,9 +296,11 @@ def run_load(
             latencies[label].append((time.perf_counter() - started) * 1000)
             statuses[status] += 1
             counts["requests"] += 1
-            counts["errors"] += 0 if ok else 1
+            if not ok:
+                counts["errors"] += 1
+                failures[f"{method} {label} {status}"] += 1
             if think_s:
-                await asyncio.sleep(think_s)
+                await asyncio.sleep(think_s * pace.uniform(0.5, 1.5))
 
     async def main() -> float:
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -301,7 +311,10 @@ def run_load(
             return time.perf_counter() - started
 
     seconds = asyncio.run(main())
-    return LoadResult(counts["requests"], counts["errors"], seconds, dict(latencies), dict(statuses))
+    return LoadResult(
+        counts["requests"], counts["errors"], seconds, dict(latencies), dict(statuses),
+        dict(failures),
+    )
 
 
 def mixed_requests(mix: list[BenchQuery]) -> Callable[[int, int], tuple[str, str, dict[str, Any]]]:

@@ -98,6 +98,7 @@ def serve(
         workers=workers or settings.workers,
         log_level="info",
         access_log=False,  # access logs carry the raw query string
+        timeout_keep_alive=settings.keep_alive_s,
     )
 
 

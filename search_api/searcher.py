@@ -102,11 +102,19 @@ class Searcher:
         self.position_docnum = np.empty_like(self.docnum_position)
         self.position_docnum[self.docnum_position] = np.arange(len(self.docnum_position))
         self.vocabulary = Vocabulary.load(settings.corpus_dir)
-        self._local = threading.local()
+        # whoosh answers only spelling and fuzzy-term questions at query time (cached), so
+        # one searcher behind a lock serves every thread.
+        self._whoosh: WhooshSearcher = self.index.searcher(
+            weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1)
+        )
+        self._whoosh_lock = threading.Lock()
         self._embed_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._embed_lock = threading.Lock()
         self._embedding_now = 0
-        self._channels = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
+        # Query embedding and the vector scan run on two dedicated threads, whatever thread
+        # the request came on: torch keeps per-thread state (and OpenMP teams), and with a
+        # server's 40 request threads each calling it, memory grew past 1.5 GB under load.
+        self._torch_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="semantic")
         self._terms_cache: dict[tuple[str, str], list[str]] = {}
         self._fuzzy_cache: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
         self._spelling_cache: dict[tuple[str, str], str | None] = {}
@@ -148,17 +156,9 @@ class Searcher:
     def build_dir(self) -> Path:
         return self.artifact.directory
 
-    def _whoosh(self) -> WhooshSearcher:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self.index.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
-            self._local.searcher = searcher
-        return searcher
-
     def close(self) -> None:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            searcher.close()
+        with self._whoosh_lock:
+            self._whoosh.close()
 
     # ----------------------------------------------------------------- lookups
     def lookup(self, code: str) -> CodeRecord:
@@ -234,7 +234,8 @@ class Searcher:
         key = ("~spelling", word)
         if key not in self._spelling_cache:
             distance = 1 if len(word) <= 5 else 2
-            found = self._whoosh().suggest("ac", word, limit=1, maxdist=distance, prefix=1)
+            with self._whoosh_lock:
+                found = self._whoosh.suggest("ac", word, limit=1, maxdist=distance, prefix=1)
             if len(self._spelling_cache) < 50_000:
                 self._spelling_cache[key] = found[0] if found else None
             return found[0] if found else None
@@ -274,13 +275,14 @@ class Searcher:
         key = ("~fuzzy", word)
         found = self._fuzzy_cache.get(key)
         if found is None:
-            reader = self._whoosh().reader()
             distance = 1 if len(word) <= 6 else 2
-            found = [
-                (field_name, near, FUZZY_BOOST)
-                for field_name in ("descriptor", "synonyms")
-                for near in sorted(reader.terms_within(field_name, word, distance, prefix=1))
-            ]
+            with self._whoosh_lock:
+                reader = self._whoosh.reader()
+                found = [
+                    (field_name, near, FUZZY_BOOST)
+                    for field_name in ("descriptor", "synonyms")
+                    for near in sorted(reader.terms_within(field_name, word, distance, prefix=1))
+                ]
             if len(self._fuzzy_cache) < 50_000:
                 self._fuzzy_cache[key] = found
         return found
@@ -380,17 +382,13 @@ class Searcher:
     ) -> list[Hit]:
         # A query that is a code skips the embedding channel: codes have no meaning to embed.
         use_semantic = mode != "keyword" and not query.code_prefix
-        pending = None
-        if use_semantic and mode == "hybrid":
-            # Embedding releases the GIL: the keyword channel runs meanwhile.
-            pending = self._channels.submit(self.semantic_ranking, query, allowed, depth)
+        # Embedding releases the GIL: the keyword channel runs meanwhile.
+        pending = (
+            self._torch_pool.submit(self.semantic_ranking, query, allowed, depth)
+            if use_semantic else None
+        )
         keyword = self.keyword_ranking(query, allowed, depth) if mode != "semantic" else []
-        if pending is not None:
-            semantic = pending.result()
-        elif use_semantic:
-            semantic = self.semantic_ranking(query, allowed, depth)
-        else:
-            semantic = []
+        semantic = pending.result() if pending is not None else []
         keyword_info = {i: (s, m) for i, s, m in keyword}
         similarity = dict(semantic)
         rankings = {"keyword": [i for i, _, _ in keyword], "semantic": [i for i, _ in semantic]}
