@@ -32,4 +32,5 @@ eval: $(BIN)/.installed
 	$(BIN)/codesearch eval corpus/eval/queries.jsonl
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check indexer search_api models tests
+	$(BIN)/ruff check indexer search_api models tests scripts
+	$(BIN)/ruff format --check indexer search_api models tests scripts

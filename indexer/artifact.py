@@ -71,9 +71,7 @@ class Artifact:
     manifest: dict[str, Any]
 
 
-def load_artifact(
-    index_dir: Path, *, model: str, dimension: int, verify: bool = True
-) -> Artifact:
+def load_artifact(index_dir: Path, *, model: str, dimension: int, verify: bool = True) -> Artifact:
     """The served build, checked: manifest present, files intact, same model and dimension."""
     link = current_link(index_dir)
     if not link.exists():

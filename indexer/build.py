@@ -1,4 +1,5 @@
-"""``codesearch build``: official files -> records -> keyword + vector index, switched in atomically."""
+"""``codesearch build``: official files -> records -> keyword and vector indexes, switched in
+atomically."""
 
 from __future__ import annotations
 

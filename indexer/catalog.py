@@ -100,13 +100,17 @@ def build_catalog(
     counts: dict[str, int] = {"total": len(records)}
     for record in records.values():
         state = "active" if record.active else "terminated"
-        counts[f"{record.system.lower()}_{state}"] = counts.get(f"{record.system.lower()}_{state}", 0) + 1
+        counts[f"{record.system.lower()}_{state}"] = (
+            counts.get(f"{record.system.lower()}_{state}", 0) + 1
+        )
     counts["with_plain_language"] = sum(1 for r in records.values() if r.plain_language)
     counts["with_synonyms"] = sum(1 for r in records.values() if r.synonyms)
     return Catalog(records, releases, counts, sorted(unknown), parsed)
 
 
-def _attach_rvu(records: dict[str, CodeRecord], rvu: RvuRow, release: str, source_name: str) -> None:
+def _attach_rvu(
+    records: dict[str, CodeRecord], rvu: RvuRow, release: str, source_name: str
+) -> None:
     info = RvuInfo(
         status_code=rvu.status_code,
         work_rvu=rvu.work_rvu,

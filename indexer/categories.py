@@ -41,8 +41,9 @@ def has_work_rvu(record: CodeRecord) -> bool:
     return record.rvu is not None and bool(record.rvu.work_rvu)
 
 
-def build_category_stats(records: Iterable[CodeRecord], newest_hcpcs_release: str | None
-                         ) -> dict[str, Any]:
+def build_category_stats(
+    records: Iterable[CodeRecord], newest_hcpcs_release: str | None
+) -> dict[str, Any]:
     """Counts per category and each active code's work-RVU percentile within its category.
 
     Args:
@@ -60,36 +61,47 @@ def build_category_stats(records: Iterable[CodeRecord], newest_hcpcs_release: st
     percentiles: dict[str, float] = {}
     for category_id, members in grouped.items():
         active = [r for r in members if r.active]
-        with_work = sorted((r for r in active if has_work_rvu(r)),
-                           key=lambda r: r.rvu.work_rvu if r.rvu and r.rvu.work_rvu else 0.0)
+        with_work = sorted(
+            (r for r in active if has_work_rvu(r)),
+            key=lambda r: r.rvu.work_rvu if r.rvu and r.rvu.work_rvu else 0.0,
+        )
         values = [r.rvu.work_rvu for r in with_work if r.rvu and r.rvu.work_rvu]
         for record in with_work:
             if record.rvu and record.rvu.work_rvu:
                 percentiles[_key(record)] = percentile_rank(record.rvu.work_rvu, values)
         codes = sorted(r.code for r in members)
-        categories.append({
-            "id": category_id,
-            "name": members[0].category,
-            "system": members[0].system,
-            "codes": len(members),
-            "active": len(active),
-            "terminated": len(members) - len(active),
-            "in_newest_release": sum(1 for r in members if r.release == newest_hcpcs_release),
-            "first_code": codes[0],
-            "last_code": codes[-1],
-            "active_with_rvu": sum(1 for r in active if r.rvu is not None),
-            "active_without_work_rvu": len(active) - len(with_work),
-            "share_without_work_rvu": round((len(active) - len(with_work)) / len(active), 4)
-            if active else None,
-            "pfs_status_codes": dict(sorted(Counter(
-                r.rvu.status_code for r in active if r.rvu is not None).items())),
-            "work_rvu": {
-                "count": len(values),
-                "min": values[0], "p25": _quantile(values, 0.25),
-                "median": _quantile(values, 0.5), "p75": _quantile(values, 0.75),
-                "p90": _quantile(values, 0.9), "max": values[-1],
-            } if values else None,
-        })
+        categories.append(
+            {
+                "id": category_id,
+                "name": members[0].category,
+                "system": members[0].system,
+                "codes": len(members),
+                "active": len(active),
+                "terminated": len(members) - len(active),
+                "in_newest_release": sum(1 for r in members if r.release == newest_hcpcs_release),
+                "first_code": codes[0],
+                "last_code": codes[-1],
+                "active_with_rvu": sum(1 for r in active if r.rvu is not None),
+                "active_without_work_rvu": len(active) - len(with_work),
+                "share_without_work_rvu": round((len(active) - len(with_work)) / len(active), 4)
+                if active
+                else None,
+                "pfs_status_codes": dict(
+                    sorted(Counter(r.rvu.status_code for r in active if r.rvu is not None).items())
+                ),
+                "work_rvu": {
+                    "count": len(values),
+                    "min": values[0],
+                    "p25": _quantile(values, 0.25),
+                    "median": _quantile(values, 0.5),
+                    "p75": _quantile(values, 0.75),
+                    "p90": _quantile(values, 0.9),
+                    "max": values[-1],
+                }
+                if values
+                else None,
+            }
+        )
     categories.sort(key=lambda c: (c["system"] != "HCPCS", c["system"], c["id"]))
     return {"categories": categories, "work_rvu_percentiles": percentiles}
 

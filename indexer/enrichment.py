@@ -29,7 +29,9 @@ def load_enrichment(corpus_dir: Path) -> dict[str, Enrichment]:
                 plain = entry.get("plain_language")
                 synonyms = [str(s).strip() for s in entry.get("synonyms", []) if str(s).strip()]
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise SourceError(str(path), f"not a valid enrichment entry ({exc})", number) from exc
+                raise SourceError(
+                    str(path), f"not a valid enrichment entry ({exc})", number
+                ) from exc
             target = merged.setdefault(code, Enrichment())
             if plain and not target.plain_language:
                 target.plain_language = str(plain).strip()

@@ -171,7 +171,9 @@ def _check(rows: list[HcpcsRow], source: str) -> None:
     for row in rows:
         key = (row.code, row.is_modifier)
         if key in seen:
-            raise SourceError(source, f"duplicate code {row.code} (first at row {seen[key]})", row.row)
+            raise SourceError(
+                source, f"duplicate code {row.code} (first at row {seen[key]})", row.row
+            )
         seen[key] = row.row
         if not row.is_modifier and not (len(row.code) == 5 and row.code[0].isalpha()):
             raise SourceError(source, f"malformed HCPCS code {row.code!r}", row.row)

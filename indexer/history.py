@@ -22,8 +22,11 @@ HISTORY_FILE = "history.json"
 EVENT_KINDS = ("added", "changed", "terminated", "reinstated")
 DESCRIPTOR_FIELDS = ("descriptor_long", "descriptor_short")
 # Action codes that say a descriptor changed in the release carrying them.
-_DESCRIPTOR_ACTIONS = {"B": ("descriptor_long",), "C": ("descriptor_long",),
-                       "S": ("descriptor_short",)}
+_DESCRIPTOR_ACTIONS = {
+    "B": ("descriptor_long",),
+    "C": ("descriptor_long",),
+    "S": ("descriptor_short",),
+}
 
 
 @dataclass
@@ -57,10 +60,18 @@ def _within(day: str | None, after: str | None, release: str) -> str | None:
     return start
 
 
-def _event(kind: str, row: HcpcsRow, release: str, date: str | None, basis: str,
-           **extra: Any) -> dict[str, Any]:
-    return {"kind": kind, "code": row.code, "date": date, "release": release, "basis": basis,
-            "action_code": row.action_code, **extra}
+def _event(
+    kind: str, row: HcpcsRow, release: str, date: str | None, basis: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "code": row.code,
+        "date": date,
+        "release": release,
+        "basis": basis,
+        "action_code": row.action_code,
+        **extra,
+    }
 
 
 def build_history(releases: Sequence[Release]) -> dict[str, Any]:
@@ -93,19 +104,28 @@ def build_history(releases: Sequence[Release]) -> dict[str, Any]:
                 found.append(_event("changed", row, name, date, "release_diff", changes=changes))
             if row.termination_date != before.termination_date:
                 if row.termination_date is not None:
-                    found.append(_event(
-                        "terminated", row, name, row.termination_date, "termination_date",
-                        replaced_by=row.cross_references,
-                        previous_termination_date=before.termination_date,
-                    ))
+                    found.append(
+                        _event(
+                            "terminated",
+                            row,
+                            name,
+                            row.termination_date,
+                            "termination_date",
+                            replaced_by=row.cross_references,
+                            previous_termination_date=before.termination_date,
+                        )
+                    )
                 else:
                     date = _within(row.effective_date, previous_start, name)
                     found.append(_event("reinstated", row, name, date, "release_diff"))
         for key, before in state.items():
             if key not in current and before.termination_date is None and start is not None:
                 last_day = (dt.date.fromisoformat(start) - dt.timedelta(days=1)).isoformat()
-                events[key].append(_event("terminated", before, name, last_day,
-                                          "dropped_from_release", replaced_by=[]))
+                events[key].append(
+                    _event(
+                        "terminated", before, name, last_day, "dropped_from_release", replaced_by=[]
+                    )
+                )
         state.update(current)
         previous_start = start or previous_start
     codes = {
@@ -115,20 +135,39 @@ def build_history(releases: Sequence[Release]) -> dict[str, Any]:
     return {"releases": [r.release for r in releases], "codes": codes}
 
 
-def _first_seen(row: HcpcsRow, release: str, start: str | None,
-                baseline: bool) -> list[dict[str, Any]]:
-    found = [_event("added", row, release, row.added_date or start,
-                    "added_date" if row.added_date else "release_diff")]
+def _first_seen(
+    row: HcpcsRow, release: str, start: str | None, baseline: bool
+) -> list[dict[str, Any]]:
+    found = [
+        _event(
+            "added",
+            row,
+            release,
+            row.added_date or start,
+            "added_date" if row.added_date else "release_diff",
+        )
+    ]
     fields = _DESCRIPTOR_ACTIONS.get(row.action_code or "")
     if baseline and fields:
         # The oldest release says its descriptor changed; the older wording is not loaded.
         changes = [{"field": f, "old": None, "new": getattr(row, f)} for f in fields]
-        found.append(_event("changed", row, release, row.effective_date or start,
-                            "action_code", changes=changes))
+        found.append(
+            _event(
+                "changed", row, release, row.effective_date or start, "action_code", changes=changes
+            )
+        )
     if row.termination_date is not None:
-        found.append(_event("terminated", row, release, row.termination_date,
-                            "termination_date", replaced_by=row.cross_references,
-                            previous_termination_date=None))
+        found.append(
+            _event(
+                "terminated",
+                row,
+                release,
+                row.termination_date,
+                "termination_date",
+                replaced_by=row.cross_references,
+                previous_termination_date=None,
+            )
+        )
     return found
 
 
@@ -163,8 +202,9 @@ def save_history(history: dict[str, Any], path: Path) -> None:
 class HistoryIndex:
     """The stored history, with the active-on-a-date filter as numpy arrays."""
 
-    def __init__(self, history: dict[str, Any], position: dict[str, int],
-                 active_now: np.ndarray) -> None:
+    def __init__(
+        self, history: dict[str, Any], position: dict[str, int], active_now: np.ndarray
+    ) -> None:
         self.releases: list[str] = history.get("releases", [])
         self.codes: dict[str, dict[str, Any]] = history.get("codes", {})
         self._known = np.zeros(len(active_now), dtype=bool)
@@ -188,8 +228,9 @@ class HistoryIndex:
         )
 
     @classmethod
-    def load(cls, directory: Path, position: dict[str, int],
-             active_now: np.ndarray) -> HistoryIndex:
+    def load(
+        cls, directory: Path, position: dict[str, int], active_now: np.ndarray
+    ) -> HistoryIndex:
         path = directory / HISTORY_FILE
         history = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         return cls(history, position, active_now)
@@ -205,13 +246,13 @@ class HistoryIndex:
         mask[self._index[inside]] = True
         return mask
 
-    def changes_since(self, since: dt.date, kinds: Sequence[str] = EVENT_KINDS,
-                      until: dt.date | None = None) -> list[dict[str, Any]]:
+    def changes_since(
+        self, since: dt.date, kinds: Sequence[str] = EVENT_KINDS, until: dt.date | None = None
+    ) -> list[dict[str, Any]]:
         low = since.isoformat()
         high = until.isoformat() if until else "9999-12-31"
         return [
-            e for e in self.events
-            if e["date"] and low <= e["date"] <= high and e["kind"] in kinds
+            e for e in self.events if e["date"] and low <= e["date"] <= high and e["kind"] in kinds
         ]
 
 

@@ -170,4 +170,3 @@ class KeywordPostings:
             for row in np.flatnonzero(ids[at] == documents):
                 out[row].setdefault(field_name, []).append(term)
         return out
-

@@ -78,7 +78,9 @@ class PrefixIndex:
             bonus[position] = SHORT_BONUS / (1 + len(shown))
         self.descriptor = TermPostings(descriptor_words)
         self.synonyms = TermPostings(synonym_words)
-        self.words = TermPostings(d + s for d, s in zip(descriptor_words, synonym_words, strict=True))
+        self.words = TermPostings(
+            d + s for d, s in zip(descriptor_words, synonym_words, strict=True)
+        )
         self.bonus = bonus
         self.size = len(records)
 
@@ -94,9 +96,9 @@ class PrefixIndex:
             total = np.where(points > 0, total + points, -np.inf)
         return np.where(np.isfinite(total), total + self.bonus, 0.0).astype(np.float32)
 
-    def top(self, words: list[str], allowed: np.ndarray, limit: int, tie: np.ndarray) -> list[
-        tuple[int, float]
-    ]:
+    def top(
+        self, words: list[str], allowed: np.ndarray, limit: int, tie: np.ndarray
+    ) -> list[tuple[int, float]]:
         """The best ``limit`` records as (position, score); ties broken by ``tie`` (code order)."""
         scores = np.where(allowed, self.scores(words), 0.0)
         candidates = np.flatnonzero(scores > 0)

@@ -109,4 +109,3 @@ def parse_rvu_csv(data: bytes, source: str) -> list[RvuRow]:
     for row in rows.values():
         row.row = abs(row.row)
     return list(rows.values())
-

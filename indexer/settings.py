@@ -40,16 +40,22 @@ class Settings(BaseSettings):
         "deterministic encoder used by unit tests only.",
     )
     torch_threads: int = Field(
-        default=0, ge=0, le=64,
+        default=0,
+        ge=0,
+        le=64,
         description="Threads torch uses to embed at build time (0 = one per core).",
     )
     query_threads: int = Field(
-        default=1, ge=1, le=64,
+        default=1,
+        ge=1,
+        le=64,
         description="Threads torch uses to embed a query while other queries are embedding: "
         "more than one then only fights for the cores (2 were 10-40x slower under load).",
     )
     query_threads_alone: int = Field(
-        default=2, ge=1, le=64,
+        default=2,
+        ge=1,
+        le=64,
         description="Threads torch uses to embed a query when no other is embedding.",
     )
     embed_batch_size: int = Field(default=64, ge=1, le=4096)
@@ -63,11 +69,14 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token for POST /admin/reload. Unset: the admin endpoint does not exist.",
+        description="Bearer token for POST /admin/reload. Unset: the admin endpoint does "
+        "not exist.",
     )
     max_query_chars: int = Field(default=2000, ge=16, le=100_000)
     max_text_chars: int = Field(
-        default=8000, ge=16, le=100_000,
+        default=8000,
+        ge=16,
+        le=100_000,
         description="Longest text POST /search and the MCP search tool accept (a chatbot "
         "may forward a whole paragraph or note).",
     )
@@ -76,7 +85,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=32)
     keep_alive_s: int = Field(
-        default=75, ge=1, le=3600,
+        default=75,
+        ge=1,
+        le=3600,
         description="Seconds an idle keep-alive connection stays open. uvicorn's 5 s default "
         "let a client reuse a connection the server was closing (a dropped request under load).",
     )

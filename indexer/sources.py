@@ -121,7 +121,9 @@ def discover(location: Path) -> list[SourceFile]:
     if not location.exists():
         raise SourceError(str(location), "data location does not exist")
     candidates: list[SourceFile] = []
-    paths = [location] if location.is_file() else sorted(p for p in location.rglob("*") if p.is_file())
+    paths = (
+        [location] if location.is_file() else sorted(p for p in location.rglob("*") if p.is_file())
+    )
     for path in paths:
         if path.suffix.lower() == ".zip":
             try:
@@ -132,21 +134,35 @@ def discover(location: Path) -> list[SourceFile]:
             for member in members:
                 if kind := classify(member):
                     candidates.append(
-                        SourceFile(kind, path, member, release_from_name(member) or release_from_name(path.name))
+                        SourceFile(
+                            kind,
+                            path,
+                            member,
+                            release_from_name(member) or release_from_name(path.name),
+                        )
                     )
         elif kind := classify(path.name):
             candidates.append(
-                SourceFile(kind, path, None, release_from_name(path.name) or release_from_name(str(path.parent)))
+                SourceFile(
+                    kind,
+                    path,
+                    None,
+                    release_from_name(path.name) or release_from_name(str(path.parent)),
+                )
             )
     chosen: dict[tuple[str, str | None], SourceFile] = {}
     for source in candidates:
         key = (source.kind, source.release)
         previous = chosen.get(key)
-        if previous is None or (source.name.lower().endswith(".txt") and not previous.name.lower().endswith(".txt")):
+        if previous is None or (
+            source.name.lower().endswith(".txt") and not previous.name.lower().endswith(".txt")
+        ):
             chosen[key] = source
     found = sorted(chosen.values(), key=lambda s: (s.kind, s.release or "", s.label))
     if not any(s.kind == "hcpcs" for s in found):
-        raise SourceError(str(location), "no HCPCS Level II release file (*ANWEB*.txt or .xlsx) found")
+        raise SourceError(
+            str(location), "no HCPCS Level II release file (*ANWEB*.txt or .xlsx) found"
+        )
     return found
 
 
@@ -183,6 +199,8 @@ def fetch_manifest(manifest: Path, cache_dir: Path) -> Path:
         actual = sha256_of(partial)
         if actual != expected:
             partial.unlink(missing_ok=True)
-            raise SourceError(str(manifest), f"{url}: sha256 {actual} is not the listed {expected}", number)
+            raise SourceError(
+                str(manifest), f"{url}: sha256 {actual} is not the listed {expected}", number
+            )
         partial.replace(destination)
     return target

@@ -127,7 +127,9 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
 
-    def search(self, vector: np.ndarray, allowed: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    def search(
+        self, vector: np.ndarray, allowed: np.ndarray, depth: int
+    ) -> list[tuple[int, float]]:
         """Up to ``depth`` allowed rows as (row, cosine), best first."""
         depth = min(depth, int(allowed.sum()))
         if depth <= 0:

@@ -31,7 +31,9 @@ def require_token(request: Request, authorization: Annotated[str | None, Header(
     if settings.admin_token is None:
         raise NotFound(f"no endpoint {request.url.path}")
     expected = f"Bearer {settings.admin_token.get_secret_value()}"
-    if authorization is None or not secrets.compare_digest(authorization.encode(), expected.encode()):
+    if authorization is None or not secrets.compare_digest(
+        authorization.encode(), expected.encode()
+    ):
         raise Unauthorized("this endpoint needs 'Authorization: Bearer <CODESEARCH_ADMIN_TOKEN>'")
 
 
@@ -52,11 +54,14 @@ async def reload_searcher(app: FastAPI) -> dict[str, Any]:
         except (CodeSearchError, OSError, ValueError) as exc:
             log.warning("reload refused, still serving %s: %s", old.build_dir.name, exc)
             raise ReloadRefused(
-                f"the index at {target.name} was refused ({exc}); still serving {old.build_dir.name}"
+                f"the index at {target.name} was refused ({exc}); "
+                f"still serving {old.build_dir.name}"
             ) from exc
         app.state.searcher = fresh
         seconds = time.perf_counter() - started
-        log.info("switched from %s to %s in %.1fs", old.build_dir.name, fresh.build_dir.name, seconds)
+        log.info(
+            "switched from %s to %s in %.1fs", old.build_dir.name, fresh.build_dir.name, seconds
+        )
         return {
             "status": "reloaded",
             "build_id": fresh.build_dir.name,

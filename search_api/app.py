@@ -1,6 +1,5 @@
 """The FastAPI app: search, autocomplete, code lookup, health."""
 
-
 import asyncio
 import logging
 import time
@@ -23,8 +22,8 @@ from indexer.settings import Settings, get_settings
 from .admin import install_signal_reload
 from .admin import router as admin_router
 from .dates import parse_day
-from .detail_routes import router as detail_router
 from .deps import ERRORS, SearcherDep, allowed_params, error_body
+from .detail_routes import router as detail_router
 from .errors import CodeSearchError
 from .fhir import router as fhir_router
 from .nlm import router as nlm_router
@@ -39,6 +38,7 @@ from .text_search import text_search_router
 from .web import mount_web_page
 
 log = logging.getLogger("codesearch.api")
+
 
 class RequestLog:
     """Logs method, path, status, time and a request id (also sent as ``X-Request-ID``).
@@ -74,8 +74,13 @@ class RequestLog:
                 query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("q", [""])[0]
                 shown = repr(query) if self.log_queries else f"<{len(query)} chars>"
                 log.info(
-                    "%s %s %s q=%s status=%d %.1fms", request_id, scope["method"], scope["path"],
-                    shown, status, (time.perf_counter() - started) * 1000,
+                    "%s %s %s q=%s status=%d %.1fms",
+                    request_id,
+                    scope["method"],
+                    scope["path"],
+                    shown,
+                    status,
+                    (time.perf_counter() - started) * 1000,
                 )
 
 
@@ -90,7 +95,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         install_signal_reload(app)
         log.info(
             "index %s loaded in %.1fs",
-            app.state.searcher.build_dir.name, time.perf_counter() - started,
+            app.state.searcher.build_dir.name,
+            time.perf_counter() - started,
         )
         yield
         if app.state.searcher is not searcher:  # close what this app opened, not a caller's
@@ -98,7 +104,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     app = FastAPI(
         title="codesearch",
-        summary="Find HCPCS Level II and CPT codes from free text, with the evidence for each match.",
+        summary="Find HCPCS Level II and CPT codes from free text, with the evidence for "
+        "each match.",
         version="0.1.0",
         lifespan=lifespan,
         responses=ERRORS,  # every route documents the one error shape
@@ -121,7 +128,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             {"location": list(map(str, e.get("loc", ()))), "message": e.get("msg", "")}
             for e in exc.errors()
         ]
-        message = "; ".join(f"{'.'.join(d['location'][1:]) or 'request'}: {d['message']}" for d in details)
+        message = "; ".join(
+            f"{'.'.join(d['location'][1:]) or 'request'}: {d['message']}" for d in details
+        )
         return JSONResponse(error_body(422, "invalid_parameter", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -136,14 +145,25 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return JSONResponse(error_body(500, "internal_error", "internal error"), status_code=500)
 
     max_chars = settings.max_query_chars
-    QueryText = Annotated[str, Query(min_length=1, max_length=max_chars, description="Free text, a code or a code prefix.")]
+    QueryText = Annotated[
+        str,
+        Query(
+            min_length=1, max_length=max_chars, description="Free text, a code or a code prefix."
+        ),
+    ]
     Limit = Annotated[int, Query(ge=1, le=settings.max_limit)]
 
     @app.get(
-        "/search", response_model=SearchResponse, responses=ERRORS,
-        dependencies=[Depends(allowed_params(
-            "q", "limit", "offset", "mode", "system", "include_terminated", "active_on"
-        ))],
+        "/search",
+        response_model=SearchResponse,
+        responses=ERRORS,
+        dependencies=[
+            Depends(
+                allowed_params(
+                    "q", "limit", "offset", "mode", "system", "include_terminated", "active_on"
+                )
+            )
+        ],
     )
     def search(
         searcher: SearcherDep,
@@ -157,14 +177,20 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     ) -> dict[str, Any]:
         """Ranked codes for free text, a code or a code prefix, with why each matched."""
         result = searcher.search(
-            q, limit=limit, offset=offset, mode=mode, system=system,
+            q,
+            limit=limit,
+            offset=offset,
+            mode=mode,
+            system=system,
             include_terminated=include_terminated,
             active_on=parse_day(active_on, "active_on") if active_on is not None else None,
         )
         return search_response(result)
 
     @app.get(
-        "/autocomplete", response_model=AutocompleteResponse, responses=ERRORS,
+        "/autocomplete",
+        response_model=AutocompleteResponse,
+        responses=ERRORS,
         dependencies=[Depends(allowed_params("q", "limit", "system"))],
     )
     async def autocomplete(  # async: a lookup well under a millisecond needs no thread hop

@@ -145,7 +145,8 @@ def in_process(searcher: Searcher, mix: list[BenchQuery]) -> dict[str, Any]:
     for mode in ("keyword", "semantic", "hybrid"):
         searcher.clear_query_cache()
         report[mode] = _time_calls(
-            lambda t, m=mode: searcher.search(t, limit=10, mode=m), mix  # type: ignore[misc]
+            lambda t, m=mode: searcher.search(t, limit=10, mode=m),
+            mix,  # type: ignore[misc]
         )
     searcher.clear_query_cache()
     return report
@@ -174,9 +175,19 @@ class Server:
 
         started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "search_api.cli", "serve", "--port", str(self.port),
-             "--workers", str(self.workers)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "search_api.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         deadline = started + 300
@@ -312,7 +323,11 @@ def run_load(
 
     seconds = asyncio.run(main())
     return LoadResult(
-        counts["requests"], counts["errors"], seconds, dict(latencies), dict(statuses),
+        counts["requests"],
+        counts["errors"],
+        seconds,
+        dict(latencies),
+        dict(statuses),
         dict(failures),
     )
 
@@ -334,7 +349,9 @@ def mixed_requests(mix: list[BenchQuery]) -> Callable[[int, int], tuple[str, str
     return pick
 
 
-def service_requests(mix: list[BenchQuery]) -> Callable[[int, int], tuple[str, str, dict[str, Any]]]:
+def service_requests(
+    mix: list[BenchQuery],
+) -> Callable[[int, int], tuple[str, str, dict[str, Any]]]:
     """Every protocol the service speaks, for the load test: search (GET and modes),
     autocomplete, code detail and history, FHIR, NLM, health; a tenth are bad requests,
     which must come back as 4xx, never as errors."""
@@ -347,11 +364,17 @@ def service_requests(mix: list[BenchQuery]) -> Callable[[int, int], tuple[str, s
         code = codes[(client + n) % len(codes)]
         slot = n % 20
         if slot == 1:
-            return "/fhir/ValueSet/$expand", "GET", {"url": hcpcs_vs, "filter": query.text[:40],
-                                                      "count": 10}
+            return (
+                "/fhir/ValueSet/$expand",
+                "GET",
+                {"url": hcpcs_vs, "filter": query.text[:40], "count": 10},
+            )
         if slot == 2:
-            system = ("http://www.ama-assn.org/go/cpt" if code[0].isdigit()
-                      else "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets")
+            system = (
+                "http://www.ama-assn.org/go/cpt"
+                if code[0].isdigit()
+                else "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+            )
             return "/fhir/CodeSystem/$lookup", "GET", {"system": system, "code": code}
         if slot == 3:
             return "/api/hcpcs/v3/search", "GET", {"terms": query.text[:40], "maxList": 7}
@@ -370,7 +393,9 @@ def service_requests(mix: list[BenchQuery]) -> Callable[[int, int], tuple[str, s
     return pick
 
 
-def autocomplete_requests(mix: list[BenchQuery]) -> Callable[[int, int], tuple[str, str, dict[str, Any]]]:
+def autocomplete_requests(
+    mix: list[BenchQuery],
+) -> Callable[[int, int], tuple[str, str, dict[str, Any]]]:
     """Keystroke by keystroke: each client types its query one character at a time."""
     typed = [q.text for q in mix if q.kind in ("word_prefix", "short", "code_prefix")]
 
@@ -384,8 +409,12 @@ def autocomplete_requests(mix: list[BenchQuery]) -> Callable[[int, int], tuple[s
 
 
 def http_bench(
-    settings: Settings, mix: list[BenchQuery], clients: list[int], seconds: float,
-    workers: int, think_s: float,
+    settings: Settings,
+    mix: list[BenchQuery],
+    clients: list[int],
+    seconds: float,
+    workers: int,
+    think_s: float,
 ) -> dict[str, Any]:
     report: dict[str, Any] = {"workers": workers, "levels": {}}
     with Server(workers=workers) as server:
@@ -459,9 +488,11 @@ def tantivy_reference(searcher: Searcher, mix: list[BenchQuery]) -> dict[str, An
         writer = index.writer(heap_size=128_000_000, num_threads=1)
         for record in searcher.records:
             fields = keyword_fields(record)
-            writer.add_document(tantivy.Document(
-                key=searcher._key(record), **{n: fields.get(n, "") for n in TEXT_FIELDS}
-            ))
+            writer.add_document(
+                tantivy.Document(
+                    key=searcher._key(record), **{n: fields.get(n, "") for n in TEXT_FIELDS}
+                )
+            )
         writer.commit()
         index.reload()
         build_s = time.perf_counter() - started
@@ -524,39 +555,52 @@ def machine() -> dict[str, Any]:
 def format_report(report: dict[str, Any]) -> str:
     """The report as Markdown tables (what docs/performance.md quotes)."""
     lines = [f"machine: {json.dumps(report.get('machine', {}))}"]
-    lines.append(f"index {report.get('build_id')} opened in {report.get('open_s')} s; "
-                 f"queries: {json.dumps(report.get('queries'))}")
+    lines.append(
+        f"index {report.get('build_id')} opened in {report.get('open_s')} s; "
+        f"queries: {json.dumps(report.get('queries'))}"
+    )
     lines += ["", "| in-process (ms) | n | p50 | p95 | p99 | max |", "|---|---|---|---|---|---|"]
     for name, entry in report.get("in_process", {}).items():
         p = entry["all"]
         lines.append(f"| {name} | {p['n']} | {p['p50']} | {p['p95']} | {p['p99']} | {p['max']} |")
     tantivy = report.get("tantivy")
     if tantivy and "whoosh" in tantivy:
-        lines += ["", f"keyword path vs tantivy {tantivy['tantivy_version']} over "
-                  f"{tantivy['queries']} queries: whoosh p50 {tantivy['whoosh']['p50']} ms / p95 "
-                  f"{tantivy['whoosh']['p95']} ms, tantivy p50 {tantivy['tantivy']['p50']} ms / p95 "
-                  f"{tantivy['tantivy']['p95']} ms (ratio p50 {tantivy['ratio_p50']}x, "
-                  f"p95 {tantivy['ratio_p95']}x)"]
+        lines += [
+            "",
+            f"keyword path vs tantivy {tantivy['tantivy_version']} over "
+            f"{tantivy['queries']} queries: whoosh p50 {tantivy['whoosh']['p50']} ms / p95 "
+            f"{tantivy['whoosh']['p95']} ms, tantivy p50 {tantivy['tantivy']['p50']} ms / p95 "
+            f"{tantivy['tantivy']['p95']} ms (ratio p50 {tantivy['ratio_p50']}x, "
+            f"p95 {tantivy['ratio_p95']}x)",
+        ]
     elif tantivy:
         lines += ["", f"tantivy: {tantivy.get('skipped')}"]
     http = report.get("http")
     if http:
-        lines += ["", f"HTTP: {http['workers']} worker(s), start-up {http['startup_s']} s, "
-                  f"server peak RSS {http['server_peak_rss_mb']} MB", "",
-                  "| clients | load | requests | errors | req/s | p50 | p95 | p99 |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"HTTP: {http['workers']} worker(s), start-up {http['startup_s']} s, "
+            f"server peak RSS {http['server_peak_rss_mb']} MB",
+            "",
+            "| clients | load | requests | errors | req/s | p50 | p95 | p99 |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for level, entry in http["levels"].items():
             for kind, summary in entry.items():
                 p = summary["all"]
                 lines.append(
                     f"| {level} | {kind} | {summary['requests']} | {summary['errors']} | "
-                    f"{summary['throughput_rps']} | {p.get('p50')} | {p.get('p95')} | {p.get('p99')} |"
+                    f"{summary['throughput_rps']} | {p.get('p50')} | {p.get('p95')} | "
+                    f"{p.get('p99')} |"
                 )
     builds = report.get("builds")
     if builds:
-        lines += ["", f"builds: cold {builds['cold_s']} s ({builds['cold_embedded']} embedded), "
-                  f"warm {builds['warm_s']} s ({builds['warm_embedded']} embedded), "
-                  f"{builds['records']} records"]
+        lines += [
+            "",
+            f"builds: cold {builds['cold_s']} s ({builds['cold_embedded']} embedded), "
+            f"warm {builds['warm_s']} s ({builds['warm_embedded']} embedded), "
+            f"{builds['records']} records",
+        ]
     lines.append(f"bench process peak RSS {report.get('bench_process_peak_rss_mb')} MB")
     return "\n".join(lines)
 
@@ -573,6 +617,7 @@ def format_load(report: dict[str, Any]) -> str:
     for name, p in {"ALL": report["all"], **report["by_endpoint"]}.items():
         lines.append(f"| {name} | {p['n']} | {p['p50']} | {p['p95']} | {p['p99']} | {p['max']} |")
     if "server_peak_rss_mb" in report:
-        lines.append(f"\nserver start-up {report['startup_s']} s, "
-                     f"peak RSS {report['server_peak_rss_mb']} MB")
+        lines.append(
+            f"\nserver start-up {report['startup_s']} s, peak RSS {report['server_peak_rss_mb']} MB"
+        )
     return "\n".join(lines)

@@ -66,10 +66,16 @@ def search(
 
     searcher = Searcher.open(_settings())
     if autocomplete:
-        payload = autocomplete_response(text, searcher.autocomplete(text, limit=limit, system=system))
+        payload = autocomplete_response(
+            text, searcher.autocomplete(text, limit=limit, system=system)
+        )
     else:
         result = searcher.search(
-            text, limit=limit, mode=mode, system=system, include_terminated=include_terminated  # type: ignore[arg-type]
+            text,
+            limit=limit,
+            mode=mode,
+            system=system,
+            include_terminated=include_terminated,  # type: ignore[arg-type]
         )
         payload = search_response(result)
     if as_json:
@@ -145,10 +151,14 @@ def evaluate(
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     queries: Annotated[int, typer.Option(help="Size of the fixed query mix (>= 500).")] = 600,
-    clients: Annotated[str, typer.Option(help="Concurrent HTTP clients, comma-separated.")] = "1,10,50",
+    clients: Annotated[
+        str, typer.Option(help="Concurrent HTTP clients, comma-separated.")
+    ] = "1,10,50",
     seconds: Annotated[float, typer.Option(help="Seconds of HTTP load per level and kind.")] = 10.0,
     workers: Annotated[int, typer.Option(help="uvicorn workers of the server under test.")] = 1,
-    think: Annotated[float, typer.Option(help="Pause between keystrokes (s) in typing load.")] = 0.15,
+    think: Annotated[
+        float, typer.Option(help="Pause between keystrokes (s) in typing load.")
+    ] = 0.15,
     http: Annotated[bool, typer.Option(help="Measure over HTTP against a real server.")] = True,
     builds: Annotated[bool, typer.Option(help="Time a cold and a warm build (minutes).")] = True,
     tantivy: Annotated[bool, typer.Option(help="Compare the keyword path with tantivy.")] = True,
@@ -221,8 +231,12 @@ def load(
         target = url or running.url  # type: ignore[union-attr]
         typer.echo(f"{clients} clients for {seconds:.0f}s against {target} ...", err=True)
         result = b.run_load(target, b.service_requests(mix), clients, duration_s=seconds)
-        report: dict[str, object] = {"machine": b.machine(), "clients": clients,
-                                     "workers": workers, **result.summary()}
+        report: dict[str, object] = {
+            "machine": b.machine(),
+            "clients": clients,
+            "workers": workers,
+            **result.summary(),
+        }
         if url is None:
             report["server_peak_rss_mb"] = running.peak_rss_mb()  # type: ignore[union-attr]
             report["startup_s"] = round(running.startup_s, 2)  # type: ignore[union-attr]

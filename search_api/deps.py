@@ -21,9 +21,7 @@ def error_body(
     status: int, kind: str, message: str, details: list[Any] | None = None
 ) -> dict[str, Any]:
     """The one error shape of the API."""
-    return {
-        "error": {"status": status, "type": kind, "message": message, "details": details or []}
-    }
+    return {"error": {"status": status, "type": kind, "message": message, "details": details or []}}
 
 
 async def get_searcher(request: Request) -> Searcher:

@@ -99,7 +99,8 @@ def code_detail(record: CodeRecord, searcher: Searcher) -> dict[str, Any]:
         "category_id": record.category_id,
         "category": record.category,
         "betos": {"code": record.betos, "meaning": betos_meaning(record.betos)}
-        if record.betos else None,
+        if record.betos
+        else None,
         "type_of_service": [
             {"code": t, "meaning": TYPE_OF_SERVICE.get(t)} for t in record.type_of_service
         ],
@@ -136,7 +137,8 @@ def code_history(searcher: SearcherDep, code: str) -> dict[str, Any]:
 
 
 @router.get(
-    "/changes", responses=ERRORS,
+    "/changes",
+    responses=ERRORS,
     dependencies=[Depends(allowed_params("since", "until", "kind", "limit", "offset"))],
 )
 def changes(
@@ -171,7 +173,8 @@ def categories(searcher: SearcherDep) -> dict[str, Any]:
 
 
 @router.get(
-    "/categories/{category_id}", responses=ERRORS,
+    "/categories/{category_id}",
+    responses=ERRORS,
     dependencies=[Depends(allowed_params("limit", "offset", "include_terminated"))],
 )
 def category(
@@ -186,16 +189,24 @@ def category(
     if found is None:
         raise NotFound(f"unknown category {category_id[:40]!r}: see /categories for the ids")
     members = sorted(
-        (r for r in searcher.records
-         if r.category_id == found["id"] and (include_terminated or r.active)),
+        (
+            r
+            for r in searcher.records
+            if r.category_id == found["id"] and (include_terminated or r.active)
+        ),
         key=lambda r: r.code,
     )
     return {
         **found,
         "total": len(members),
         "results": [
-            {"code": r.code, "system": r.system, "display": r.display, "active": r.active,
-             "termination_date": r.termination_date}
+            {
+                "code": r.code,
+                "system": r.system,
+                "display": r.display,
+                "active": r.active,
+                "termination_date": r.termination_date,
+            }
             for r in members[offset : offset + limit]
         ],
     }

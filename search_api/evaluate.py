@@ -21,7 +21,9 @@ def read_queries(path: Path) -> list[dict[str, Any]]:
         try:
             entry = json.loads(line)
             gold = [str(c).upper() for c in entry["gold"]]
-            queries.append({"query": str(entry["query"]), "gold": gold, "kind": entry.get("kind", "all")})
+            queries.append(
+                {"query": str(entry["query"]), "gold": gold, "kind": entry.get("kind", "all")}
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise SourceError(str(path), f"not a query line ({exc})", number) from exc
     return queries
@@ -52,7 +54,9 @@ def evaluate_queries(
             ranks.append(rank)
             by_kind[entry["kind"]].append(rank)
             if rank != 1:
-                misses.append({"query": entry["query"], "gold": entry["gold"], "rank": rank, "top": codes[:3]})
+                misses.append(
+                    {"query": entry["query"], "gold": entry["gold"], "rank": rank, "top": codes[:3]}
+                )
         report["modes"][mode] = {
             "overall": _metrics(ranks),
             "by_kind": {k: {"n": len(v), **_metrics(v)} for k, v in sorted(by_kind.items())},
@@ -72,12 +76,19 @@ def format_report(report: dict[str, Any], misses: int = 20) -> str:
     lines.append(f"{'mode':<10}{'kind':<14}{'n':>5}{'R@1':>8}{'R@5':>8}{'R@10':>8}{'MRR':>8}")
     for mode, data in report["modes"].items():
         o = data["overall"]
-        lines.append(f"{mode:<10}{'ALL':<14}{report['queries']:>5}{o['R@1']:>8.3f}{o['R@5']:>8.3f}{o['R@10']:>8.3f}{o['MRR']:>8.3f}")
+        lines.append(
+            f"{mode:<10}{'ALL':<14}{report['queries']:>5}{o['R@1']:>8.3f}{o['R@5']:>8.3f}{o['R@10']:>8.3f}{o['MRR']:>8.3f}"
+        )
         for kind, m in data["by_kind"].items():
-            lines.append(f"{'':<10}{kind:<14}{m['n']:>5}{m['R@1']:>8.3f}{m['R@5']:>8.3f}{m['R@10']:>8.3f}{m['MRR']:>8.3f}")
+            lines.append(
+                f"{'':<10}{kind:<14}{m['n']:>5}{m['R@1']:>8.3f}{m['R@5']:>8.3f}{m['R@10']:>8.3f}{m['MRR']:>8.3f}"
+            )
     for mode, data in report["modes"].items():
         if misses and data["misses"]:
             lines += ["", f"{mode} misses (rank of gold, top 3):"]
             for miss in data["misses"][:misses]:
-                lines.append(f"  {miss['rank']!s:>4}  {miss['query'][:60]:<60} gold={','.join(miss['gold'])} top={','.join(miss['top'])}")
+                lines.append(
+                    f"  {miss['rank']!s:>4}  {miss['query'][:60]:<60} "
+                    f"gold={','.join(miss['gold'])} top={','.join(miss['top'])}"
+                )
     return "\n".join(lines)

@@ -28,8 +28,14 @@ log = logging.getLogger("codesearch.api")
 MAX_COUNT = 1000
 DEFAULT_COUNT = 100
 FORMATS = {"json", "application/json", "application/fhir+json", "fhir+json"}
-ISSUE_CODES = {400: "invalid", 404: "not-found", 405: "not-supported", 413: "too-costly",
-               422: "invalid", 503: "transient"}
+ISSUE_CODES = {
+    400: "invalid",
+    404: "not-found",
+    405: "not-supported",
+    413: "too-costly",
+    422: "invalid",
+    503: "transient",
+}
 
 
 class FhirResponse(JSONResponse):
@@ -81,8 +87,6 @@ router = APIRouter(
 )
 
 
-
-
 def allowed(*names: str) -> Callable[[Request], None]:
     """Reject query parameters the operation does not support (FHIR: not-supported)."""
     known = {*names, "_format", "_pretty"}
@@ -91,7 +95,8 @@ def allowed(*names: str) -> Callable[[Request], None]:
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             raise FhirError(
-                400, "not-supported",
+                400,
+                "not-supported",
                 f"unsupported parameter(s): {', '.join(unknown)}; supported: {', '.join(names)}",
             )
         wanted = request.query_params.get("_format")
@@ -120,7 +125,8 @@ async def body_parameters(request: Request, names: tuple[str, ...]) -> dict[str,
     unknown = sorted(set(found) - set(names))
     if unknown:
         raise FhirError(
-            400, "not-supported",
+            400,
+            "not-supported",
             f"unsupported parameter(s): {', '.join(unknown)}; supported: {', '.join(names)}",
         )
     return found
@@ -189,11 +195,14 @@ def metadata(
 
 
 @router.get(
-    "/CodeSystem/$lookup", dependencies=[Depends(allowed(*LOOKUP_PARAMS[:3]))],
+    "/CodeSystem/$lookup",
+    dependencies=[Depends(allowed(*LOOKUP_PARAMS[:3]))],
     response_class=FhirResponse,
 )
 def lookup_get(
-    searcher: SearcherDep, system: System = None, code: Code = None,
+    searcher: SearcherDep,
+    system: System = None,
+    code: Code = None,
     property: Annotated[list[str] | None, Query(description="Properties to return.")] = None,
 ) -> FhirResponse:
     """Display, designations and properties of one code (FHIR CodeSystem/$lookup)."""
@@ -216,11 +225,15 @@ async def lookup_post(request: Request, searcher: SearcherDep) -> FhirResponse:
 
 
 @router.get(
-    "/CodeSystem/$validate-code", dependencies=[Depends(allowed(*CS_VALIDATE_PARAMS[:4]))],
+    "/CodeSystem/$validate-code",
+    dependencies=[Depends(allowed(*CS_VALIDATE_PARAMS[:4]))],
     response_class=FhirResponse,
 )
 def cs_validate_get(
-    searcher: SearcherDep, url: Url = None, system: System = None, code: Code = None,
+    searcher: SearcherDep,
+    url: Url = None,
+    system: System = None,
+    code: Code = None,
     display: Display = None,
 ) -> FhirResponse:
     """Is the code in the code system (and the display one of its displays)?"""
@@ -234,18 +247,24 @@ async def cs_validate_post(request: Request, searcher: SearcherDep) -> FhirRespo
     system, code, display = coding_parts(params)
     return FhirResponse(
         resources.validate_code(
-            searcher, one(params, "url") or one(params, "system") or system,
-            one(params, "code") or code, one(params, "display") or display,
+            searcher,
+            one(params, "url") or one(params, "system") or system,
+            one(params, "code") or code,
+            one(params, "display") or display,
         )
     )
 
 
 @router.get(
-    "/ValueSet/$validate-code", dependencies=[Depends(allowed(*VS_VALIDATE_PARAMS[:4]))],
+    "/ValueSet/$validate-code",
+    dependencies=[Depends(allowed(*VS_VALIDATE_PARAMS[:4]))],
     response_class=FhirResponse,
 )
 def vs_validate_get(
-    searcher: SearcherDep, url: Url = None, system: System = None, code: Code = None,
+    searcher: SearcherDep,
+    url: Url = None,
+    system: System = None,
+    code: Code = None,
     display: Display = None,
 ) -> FhirResponse:
     """Is the code in the implicit value set (all codes of HCPCS or CPT)?"""
@@ -259,25 +278,31 @@ async def vs_validate_post(request: Request, searcher: SearcherDep) -> FhirRespo
     system, code, display = coding_parts(params)
     return FhirResponse(
         resources.validate_in_value_set(
-            searcher, one(params, "url"), one(params, "system") or system,
-            one(params, "code") or code, one(params, "display") or display,
+            searcher,
+            one(params, "url"),
+            one(params, "system") or system,
+            one(params, "code") or code,
+            one(params, "display") or display,
         )
     )
 
 
 @router.get(
-    "/ValueSet/$expand", dependencies=[Depends(allowed(*EXPAND_PARAMS))],
+    "/ValueSet/$expand",
+    dependencies=[Depends(allowed(*EXPAND_PARAMS))],
     response_class=FhirResponse,
 )
 def expand_get(
-    searcher: SearcherDep, url: Url = None, filter: Filter = None, count: Count = None,
-    offset: Offset = None, activeOnly: bool | None = None,  # noqa: N803 (the FHIR name)
+    searcher: SearcherDep,
+    url: Url = None,
+    filter: Filter = None,
+    count: Count = None,
+    offset: Offset = None,
+    activeOnly: bool | None = None,  # noqa: N803 (the FHIR name)
 ) -> FhirResponse:
     """Codes of an implicit value set, optionally filtered by text, one page at a time."""
     count, offset = page(count, offset)
-    return FhirResponse(
-        resources.expand(searcher, url, filter, count, offset, bool(activeOnly))
-    )
+    return FhirResponse(resources.expand(searcher, url, filter, count, offset, bool(activeOnly)))
 
 
 @router.post("/ValueSet/$expand", response_class=FhirResponse)
@@ -295,8 +320,11 @@ async def expand_post(request: Request, searcher: SearcherDep) -> FhirResponse:
 
 
 OPERATIONS = (
-    "/fhir/metadata", "/fhir/CodeSystem/$lookup", "/fhir/CodeSystem/$validate-code",
-    "/fhir/ValueSet/$validate-code", "/fhir/ValueSet/$expand",
+    "/fhir/metadata",
+    "/fhir/CodeSystem/$lookup",
+    "/fhir/CodeSystem/$validate-code",
+    "/fhir/ValueSet/$validate-code",
+    "/fhir/ValueSet/$expand",
 )
 
 

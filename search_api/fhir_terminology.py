@@ -29,9 +29,22 @@ IMPLICIT_VALUE_SET = "?fhir_vs"
 DESIGNATION_USE = "urn:codesearch:fhir:designation-use"
 SNOMED = "http://snomed.info/sct"
 PROPERTIES = (
-    "status", "inactive", "modifier", "addedDate", "effectiveDate", "retirementDate", "category",
-    "betos", "coverage", "actionCode", "typeOfService", "rvuStatusCode", "workRvu",
-    "totalRvuNonFacility", "totalRvuFacility", "globalDays",
+    "status",
+    "inactive",
+    "modifier",
+    "addedDate",
+    "effectiveDate",
+    "retirementDate",
+    "category",
+    "betos",
+    "coverage",
+    "actionCode",
+    "typeOfService",
+    "rvuStatusCode",
+    "workRvu",
+    "totalRvuNonFacility",
+    "totalRvuFacility",
+    "globalDays",
 )
 
 FILTER_DOC = (
@@ -60,8 +73,14 @@ class FhirError(Exception):
 def operation_outcome(code: str, message: str, severity: str = "error") -> dict[str, Any]:
     return {
         "resourceType": "OperationOutcome",
-        "issue": [{"severity": severity, "code": code, "diagnostics": message,
-                   "details": {"text": message}}],
+        "issue": [
+            {
+                "severity": severity,
+                "code": code,
+                "diagnostics": message,
+                "details": {"text": message},
+            }
+        ],
     }
 
 
@@ -71,7 +90,8 @@ def system_name(uri: str | None) -> str:
     name = SYSTEMS.get(uri)
     if name is None:
         raise FhirError(
-            400, "not-supported",
+            400,
+            "not-supported",
             f"unknown code system {uri!r}; supported: {HCPCS_URI}, {CPT_URI}",
         )
     return name
@@ -83,7 +103,8 @@ def value_set_name(url: str | None) -> str:
     base, _, tail = url.partition("?")
     if "?" + tail != IMPLICIT_VALUE_SET or base not in SYSTEMS:
         raise FhirError(
-            400, "not-supported",
+            400,
+            "not-supported",
             f"unknown value set {url!r}; supported: {HCPCS_URI}{IMPLICIT_VALUE_SET}, "
             f"{CPT_URI}{IMPLICIT_VALUE_SET}",
         )
@@ -125,24 +146,38 @@ def not_found_message(searcher: Searcher, name: str, code: str) -> str:
 
 
 def _designation(use_system: str, use_code: str, use_display: str, value: str) -> dict[str, Any]:
-    return {"name": "designation", "part": [
-        {"name": "language", "valueCode": "en"},
-        {"name": "use", "valueCoding": {"system": use_system, "code": use_code,
-                                        "display": use_display}},
-        {"name": "value", "valueString": value},
-    ]}
+    return {
+        "name": "designation",
+        "part": [
+            {"name": "language", "valueCode": "en"},
+            {
+                "name": "use",
+                "valueCoding": {"system": use_system, "code": use_code, "display": use_display},
+            },
+            {"name": "value", "valueString": value},
+        ],
+    }
 
 
 def designations(record: CodeRecord) -> list[dict[str, Any]]:
-    found = [_designation(DESIGNATION_USE, "short-descriptor", "CMS short descriptor",
-                          record.descriptor_short)]
+    found = [
+        _designation(
+            DESIGNATION_USE, "short-descriptor", "CMS short descriptor", record.descriptor_short
+        )
+    ]
     if record.descriptor_expanded and record.descriptor_expanded != record.display:
-        found.append(_designation(DESIGNATION_USE, "expanded-short-descriptor",
-                                  "Short descriptor with CMS shorthand spelled out",
-                                  record.descriptor_expanded))
+        found.append(
+            _designation(
+                DESIGNATION_USE,
+                "expanded-short-descriptor",
+                "Short descriptor with CMS shorthand spelled out",
+                record.descriptor_expanded,
+            )
+        )
     if record.plain_language:
-        found.append(_designation(DESIGNATION_USE, "plain-language", "Plain language",
-                                  record.plain_language))
+        found.append(
+            _designation(DESIGNATION_USE, "plain-language", "Plain language", record.plain_language)
+        )
     found += [
         _designation(SNOMED, "900000000000013009", "Synonym", synonym)
         for synonym in record.synonyms
@@ -187,8 +222,11 @@ def lookup(
         raise FhirError(404, "not-found", not_found_message(searcher, name, code or ""))
     unknown = sorted(set(wanted or []) - set(PROPERTIES) - {"designation"})
     if unknown:
-        raise FhirError(400, "not-supported", f"unknown property {', '.join(unknown)}; "
-                        f"known: {', '.join(PROPERTIES)}")
+        raise FhirError(
+            400,
+            "not-supported",
+            f"unknown property {', '.join(unknown)}; known: {', '.join(PROPERTIES)}",
+        )
     parameters: list[dict[str, Any]] = [
         {"name": "name", "valueString": TITLES[name]},
         {"name": "display", "valueString": record.display},
@@ -199,8 +237,10 @@ def lookup(
     if not wanted or "designation" in wanted:
         parameters += designations(record)
     parameters += [
-        {"name": "property", "part": [{"name": "code", "valueCode": prop},
-                                      {"name": "value", kind: value}]}
+        {
+            "name": "property",
+            "part": [{"name": "code", "valueCode": prop}, {"name": "value", kind: value}],
+        }
         for prop, kind, value in properties(record)
         if not wanted or prop in wanted
     ]
@@ -219,7 +259,10 @@ def validate_code(
 
 
 def validate_in_value_set(
-    searcher: Searcher, url: str | None, system: str | None, code: str | None,
+    searcher: Searcher,
+    url: str | None,
+    system: str | None,
+    code: str | None,
     display: str | None,
 ) -> dict[str, Any]:
     """ValueSet/$validate-code against an implicit (all codes) value set."""
@@ -238,11 +281,18 @@ def _validate(
     if record is None:
         return _result(False, not_found_message(searcher, name, code or ""))
     if display is not None:
-        known = {record.display, record.descriptor_short, record.descriptor_long or "",
-                 record.descriptor_expanded}
+        known = {
+            record.display,
+            record.descriptor_short,
+            record.descriptor_long or "",
+            record.descriptor_expanded,
+        }
         if _normal(display) not in {_normal(k) for k in known if k}:
-            return _result(False, f"{display!r} is not a display of {record.code}; "
-                           f"expected {record.display!r}", record.display)
+            return _result(
+                False,
+                f"{display!r} is not a display of {record.code}; expected {record.display!r}",
+                record.display,
+            )
     message = None
     if not record.active:
         message = f"{record.code} is inactive (terminated {record.termination_date or 'unknown'})"
@@ -259,7 +309,11 @@ def _result(valid: bool, message: str | None, display: str | None = None) -> dic
 
 
 def expand(
-    searcher: Searcher, url: str | None, text: str | None, count: int, offset: int,
+    searcher: Searcher,
+    url: str | None,
+    text: str | None,
+    count: int,
+    offset: int,
     active_only: bool,
 ) -> dict[str, Any]:
     """ValueSet/$expand of an implicit value set: one page of codes and the total."""
@@ -321,33 +375,49 @@ def capability_statement(searcher: Searcher) -> dict[str, Any]:
         "kind": "instance",
         "instantiates": ["http://hl7.org/fhir/CapabilityStatement/terminology-server"],
         "software": {"name": "codesearch", "version": "0.1.0"},
-        "implementation": {"description": "codesearch: HCPCS Level II and CPT terminology "
-                                          "operations over the served index build"},
+        "implementation": {
+            "description": "codesearch: HCPCS Level II and CPT terminology "
+            "operations over the served index build"
+        },
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
-        "rest": [{
-            "mode": "server",
-            "documentation": "Terminology operations only; GET and POST (Parameters body). "
-                             "Code systems: " + ", ".join(CANONICAL.values()) + ". Value sets: "
-                             "each code system's implicit value set (URI + `?fhir_vs`).",
-            "resource": [
-                {"type": "CodeSystem",
-                 "documentation": "Implicit code systems; see TerminologyCapabilities "
-                                  "(`metadata?mode=terminology`) for their properties.",
-                 "operation": [
-                     {"name": "lookup", "definition": operation + "CodeSystem-lookup"},
-                     {"name": "validate-code",
-                      "definition": operation + "CodeSystem-validate-code"},
-                 ]},
-                {"type": "ValueSet",
-                 "documentation": FILTER_DOC,
-                 "operation": [
-                     {"name": "expand", "definition": operation + "ValueSet-expand",
-                      "documentation": FILTER_DOC},
-                     {"name": "validate-code", "definition": operation + "ValueSet-validate-code"},
-                 ]},
-            ],
-        }],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": "Terminology operations only; GET and POST (Parameters body). "
+                "Code systems: " + ", ".join(CANONICAL.values()) + ". Value sets: "
+                "each code system's implicit value set (URI + `?fhir_vs`).",
+                "resource": [
+                    {
+                        "type": "CodeSystem",
+                        "documentation": "Implicit code systems; see TerminologyCapabilities "
+                        "(`metadata?mode=terminology`) for their properties.",
+                        "operation": [
+                            {"name": "lookup", "definition": operation + "CodeSystem-lookup"},
+                            {
+                                "name": "validate-code",
+                                "definition": operation + "CodeSystem-validate-code",
+                            },
+                        ],
+                    },
+                    {
+                        "type": "ValueSet",
+                        "documentation": FILTER_DOC,
+                        "operation": [
+                            {
+                                "name": "expand",
+                                "definition": operation + "ValueSet-expand",
+                                "documentation": FILTER_DOC,
+                            },
+                            {
+                                "name": "validate-code",
+                                "definition": operation + "ValueSet-validate-code",
+                            },
+                        ],
+                    },
+                ],
+            }
+        ],
     }
 
 
@@ -357,8 +427,9 @@ def terminology_capabilities(searcher: Searcher) -> dict[str, Any]:
         entry: dict[str, Any] = {"uri": uri}
         release = version(searcher, name)
         if release:
-            entry["version"] = [{"code": release, "isDefault": True,
-                                 "property": ["designation", *PROPERTIES]}]
+            entry["version"] = [
+                {"code": release, "isDefault": True, "property": ["designation", *PROPERTIES]}
+            ]
         code_systems.append(entry)
     return {
         "resourceType": "TerminologyCapabilities",

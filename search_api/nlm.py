@@ -59,8 +59,6 @@ CLAUSE = re.compile(r"^([a-z_]+):(\S+)$")
 router = APIRouter(tags=["NLM Clinical Tables"])
 
 
-
-
 def known_params(request: Request) -> None:
     unknown = sorted(set(request.query_params) - set(PARAMS))
     if unknown:
@@ -130,8 +128,17 @@ def extra_query(records: list[CodeRecord], q: str) -> list[CodeRecord]:
 
 
 def clinical_tables_search(
-    searcher: Searcher, system: str, terms: str, raw_max: str | None, count: int, offset: int,
-    q: str | None, df: str, sf: str | None, cf: str, ef: str | None,
+    searcher: Searcher,
+    system: str,
+    terms: str,
+    raw_max: str | None,
+    count: int,
+    offset: int,
+    q: str | None,
+    df: str,
+    sf: str | None,
+    cf: str,
+    ef: str | None,
 ) -> list[Any]:
     """The Clinical Table Search Service's answer: ``[total, codes, extra_data, rows]``."""
     if raw_max is not None:  # NLM: present but empty means the most there is
@@ -178,8 +185,10 @@ ExtraQuery = Annotated[
 DisplayFields = Annotated[str, Query(max_length=500, description="Display fields (comma list).")]
 SearchFields = Annotated[
     str | None,
-    Query(max_length=500, description="Fields terms must match (default: all of "
-                                      + ", ".join(SEARCH_FIELDS) + ")."),
+    Query(
+        max_length=500,
+        description="Fields terms must match (default: all of " + ", ".join(SEARCH_FIELDS) + ").",
+    ),
 ]
 CodeField = Annotated[str, Query(max_length=50, description="The field returned as the code.")]
 ExtraFields = Annotated[
@@ -189,9 +198,16 @@ ExtraFields = Annotated[
 
 def _endpoint(system: str) -> Callable[..., list[Any]]:
     def search(
-        searcher: SearcherDep, terms: Terms, maxList: MaxList = None,  # noqa: N803
-        count: Count = 7, offset: Offset = 0, q: ExtraQuery = None, df: DisplayFields = DEFAULT_DF,
-        sf: SearchFields = None, cf: CodeField = "code", ef: ExtraFields = None,
+        searcher: SearcherDep,
+        terms: Terms,
+        maxList: MaxList = None,  # noqa: N803
+        count: Count = 7,
+        offset: Offset = 0,
+        q: ExtraQuery = None,
+        df: DisplayFields = DEFAULT_DF,
+        sf: SearchFields = None,
+        cf: CodeField = "code",
+        ef: ExtraFields = None,
     ) -> list[Any]:
         """Codes matching the terms, as the NLM Clinical Tables API answers."""
         return clinical_tables_search(
@@ -203,12 +219,18 @@ def _endpoint(system: str) -> Callable[..., list[Any]]:
 
 LAYOUT = "`[total, codes, extra_data, display_rows]`, as clinicaltables.nlm.nih.gov answers."
 router.add_api_route(
-    "/api/hcpcs/v3/search", _endpoint("HCPCS"), methods=["GET"],
-    dependencies=[Depends(known_params)], summary="HCPCS Level II, NLM Clinical Tables protocol",
+    "/api/hcpcs/v3/search",
+    _endpoint("HCPCS"),
+    methods=["GET"],
+    dependencies=[Depends(known_params)],
+    summary="HCPCS Level II, NLM Clinical Tables protocol",
     description=LAYOUT,
 )
 router.add_api_route(
-    "/api/cpt/v3/search", _endpoint("CPT"), methods=["GET"],
-    dependencies=[Depends(known_params)], summary="CPT, NLM Clinical Tables protocol",
+    "/api/cpt/v3/search",
+    _endpoint("CPT"),
+    methods=["GET"],
+    dependencies=[Depends(known_params)],
+    summary="CPT, NLM Clinical Tables protocol",
     description=LAYOUT,
 )

@@ -19,8 +19,10 @@ class ResultItem(BaseModel):
     descriptor_short: str
     score: float
     active: bool
-    matched_fields: list[str] = Field(description="Fields that matched: descriptor, short, "
-                                      "synonyms, plain, code, prefix, or 'semantic'.")
+    matched_fields: list[str] = Field(
+        description="Fields that matched: descriptor, short, "
+        "synonyms, plain, code, prefix, or 'semantic'."
+    )
     matched_terms: list[str] = Field(default_factory=list, description="Index terms that matched.")
     ranks: dict[str, int] = Field(default_factory=dict, description="Rank in each channel.")
     similarity: float | None = Field(default=None, description="Cosine similarity (semantic).")

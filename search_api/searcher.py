@@ -10,8 +10,8 @@ import bisect
 import datetime as dt
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -121,7 +121,11 @@ class Searcher:
         self._analyzers = {name: schema()[name].analyzer for name in (*TEXT_FIELDS, "ac")}
         self._vocabulary_words = {
             word
-            for table in (self.vocabulary.lay_terms, self.vocabulary.brands, self.vocabulary.abbreviations)
+            for table in (
+                self.vocabulary.lay_terms,
+                self.vocabulary.brands,
+                self.vocabulary.abbreviations,
+            )
             for phrase in table
             for word in phrase.split()
         }
@@ -385,7 +389,8 @@ class Searcher:
         # Embedding releases the GIL: the keyword channel runs meanwhile.
         pending = (
             self._torch_pool.submit(self.semantic_ranking, query, allowed, depth)
-            if use_semantic else None
+            if use_semantic
+            else None
         )
         keyword = self.keyword_ranking(query, allowed, depth) if mode != "semantic" else []
         semantic = pending.result() if pending is not None else []
@@ -407,7 +412,8 @@ class Searcher:
                 Hit(
                     self.records[item.index],
                     score=round(float(score), 6),
-                    matched_fields=sorted(matched) + (["semantic"] if item.index in similarity else []),
+                    matched_fields=sorted(matched)
+                    + (["semantic"] if item.index in similarity else []),
                     matched_terms=sorted({t for terms in matched.values() for t in terms}),
                     ranks=item.ranks,
                     similarity=similarity.get(item.index),
@@ -436,7 +442,9 @@ class Searcher:
             allowed = allowed.copy()
             allowed[list(seen)] = False
         for index, score in self.prefixes.top(words, allowed, limit - len(hits), self.code_order):
-            hits.append(Hit(self.records[index], round(score, 4), ["prefix"], words, channel="prefix"))
+            hits.append(
+                Hit(self.records[index], round(score, 4), ["prefix"], words, channel="prefix")
+            )
         return hits
 
 

@@ -22,9 +22,7 @@ MAX_MATCHES = 7500  # the most codes one filtered listing considers (NLM's own c
 _inactive_tokens: weakref.WeakKeyDictionary[Searcher, list[tuple[CodeRecord, list[str]]]] = (
     weakref.WeakKeyDictionary()
 )
-_sorted_records: weakref.WeakKeyDictionary[Searcher, list[CodeRecord]] = (
-    weakref.WeakKeyDictionary()
-)
+_sorted_records: weakref.WeakKeyDictionary[Searcher, list[CodeRecord]] = weakref.WeakKeyDictionary()
 
 
 def all_codes(searcher: Searcher, systems: Iterable[str], *, active_only: bool) -> list[CodeRecord]:
@@ -76,8 +74,12 @@ def _inactive(searcher: Searcher) -> list[tuple[CodeRecord, list[str]]]:
     cached = _inactive_tokens.get(searcher)
     if cached is None:
         cached = [
-            (r, tokens(" ".join((r.display, r.descriptor_expanded, r.descriptor_short,
-                                 *r.synonyms))))
+            (
+                r,
+                tokens(
+                    " ".join((r.display, r.descriptor_expanded, r.descriptor_short, *r.synonyms))
+                ),
+            )
             for r in sorted(searcher.records, key=lambda r: r.code)
             if not r.active
         ]

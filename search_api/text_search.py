@@ -1,7 +1,6 @@
 """POST /search: a long free text (a chatbot's paragraph) to top-k codes with a calibrated
 confidence, and an explicit ``no_confident_match`` when nothing fits."""
 
-
 from typing import Any, Literal
 
 from fastapi import APIRouter
@@ -56,7 +55,8 @@ def text_search_router(settings: Settings, responses: dict[int | str, dict[str, 
         model_config = ConfigDict(extra="forbid")
 
         text: str = Field(
-            min_length=1, max_length=settings.max_text_chars,
+            min_length=1,
+            max_length=settings.max_text_chars,
             description="Free text: a question, a sentence or a paragraph of a clinical note.",
         )
         limit: int = Field(default=5, ge=1, le=settings.max_limit)
@@ -65,9 +65,7 @@ def text_search_router(settings: Settings, responses: dict[int | str, dict[str, 
     router = APIRouter()
 
     @router.post("/search", response_model=TextSearchResponse, responses=responses)
-    def search_text(
-        body: TextSearchRequest, searcher: SearcherDep
-    ) -> dict[str, Any]:
+    def search_text(body: TextSearchRequest, searcher: SearcherDep) -> dict[str, Any]:
         """Top-k codes for a long free text, each with a calibrated confidence."""
         return text_search_payload(searcher, body.text, body.limit, body.system)
 

@@ -1,6 +1,5 @@
 """The search page at ``/``: static HTML, CSS and vanilla JavaScript, no build step."""
 
-
 from pathlib import Path
 
 from fastapi import FastAPI

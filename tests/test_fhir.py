@@ -97,9 +97,12 @@ def test_lookup_https_alias_modifier_and_inactive(client: TestClient) -> None:
 
 
 def test_lookup_post_parameters(client: TestClient) -> None:
-    request = {"resourceType": "Parameters", "parameter": [
-        {"name": "coding", "valueCoding": {"system": HCPCS, "code": "E0601"}},
-    ]}
+    request = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "coding", "valueCoding": {"system": HCPCS, "code": "E0601"}},
+        ],
+    }
     Parameters.model_validate(request)
     response = client.post("/fhir/CodeSystem/$lookup", json=request)
     body = fhir_json(response)
@@ -110,11 +113,16 @@ def test_validate_code(client: TestClient) -> None:
     def result(path: str, **params: str) -> dict[str, list[dict[str, Any]]]:
         return params_of(fhir_json(client.get(path, params=params)))
 
-    ok = result("/fhir/CodeSystem/$validate-code", url=HCPCS, code="J1885",
-                display="Ketorolac tromethamine inj")
+    ok = result(
+        "/fhir/CodeSystem/$validate-code",
+        url=HCPCS,
+        code="J1885",
+        display="Ketorolac tromethamine inj",
+    )
     assert ok["result"][0]["valueBoolean"] is True and "message" not in ok
-    wrong_display = result("/fhir/CodeSystem/$validate-code", url=HCPCS, code="J1885",
-                           display="aspirin")
+    wrong_display = result(
+        "/fhir/CodeSystem/$validate-code", url=HCPCS, code="J1885", display="aspirin"
+    )
     assert wrong_display["result"][0]["valueBoolean"] is False
     assert "aspirin" in wrong_display["message"][0]["valueString"]
     unknown = result("/fhir/CodeSystem/$validate-code", url=HCPCS, code="Z9999")
@@ -131,10 +139,13 @@ def test_validate_code(client: TestClient) -> None:
 
 
 def test_validate_code_post(client: TestClient) -> None:
-    request = {"resourceType": "Parameters", "parameter": [
-        {"name": "url", "valueUri": HCPCS_VS},
-        {"name": "coding", "valueCoding": {"system": HCPCS, "code": "K0001"}},
-    ]}
+    request = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "url", "valueUri": HCPCS_VS},
+            {"name": "coding", "valueCoding": {"system": HCPCS, "code": "K0001"}},
+        ],
+    }
     body = fhir_json(client.post("/fhir/ValueSet/$validate-code", json=request))
     assert params_of(body)["result"][0]["valueBoolean"] is True
 
@@ -151,7 +162,9 @@ def test_expand_filter_pages(client: TestClient) -> None:
     # Nine active J codes of the fixture have a word starting "inj"; C9901 (terminated) last.
     assert first["total"] == 10 and first["offset"] == 0 and len(first["contains"]) == 3
     assert first["contains"][0] == {
-        "system": HCPCS, "code": "J1885", "display": "Injection, ketorolac tromethamine, per 15 mg"
+        "system": HCPCS,
+        "code": "J1885",
+        "display": "Injection, ketorolac tromethamine, per 15 mg",
     }
     rest = expansion(client, url=HCPCS_VS, filter="inj", count=10, offset=3)
     codes = [c["code"] for c in first["contains"] + rest["contains"]]
@@ -164,10 +177,14 @@ def test_expand_filter_pages(client: TestClient) -> None:
 
 def test_expand_inactive_and_active_only(client: TestClient) -> None:
     with_inactive = expansion(client, url=HCPCS_VS, filter="misc dme")
-    assert with_inactive["contains"] == [{
-        "system": HCPCS, "code": "A9999", "inactive": True,
-        "display": "Miscellaneous dme supply or accessory, not otherwise specified",
-    }]
+    assert with_inactive["contains"] == [
+        {
+            "system": HCPCS,
+            "code": "A9999",
+            "inactive": True,
+            "display": "Miscellaneous dme supply or accessory, not otherwise specified",
+        }
+    ]
     assert expansion(client, url=HCPCS_VS, filter="misc dme", activeOnly="true")["total"] == 0
 
 
@@ -181,11 +198,14 @@ def test_expand_whole_code_system(client: TestClient) -> None:
 
 
 def test_expand_post(client: TestClient) -> None:
-    request = {"resourceType": "Parameters", "parameter": [
-        {"name": "url", "valueUri": CPT_VS},
-        {"name": "filter", "valueString": "psyc"},
-        {"name": "count", "valueInteger": 2},
-    ]}
+    request = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "url", "valueUri": CPT_VS},
+            {"name": "filter", "valueString": "psyc"},
+            {"name": "count", "valueInteger": 2},
+        ],
+    }
     body = fhir_json(client.post("/fhir/ValueSet/$expand", json=request))
     ValueSet.model_validate(body)
     assert body["expansion"]["total"] == 3 and len(body["expansion"]["contains"]) == 2
@@ -197,8 +217,12 @@ def test_metadata(client: TestClient) -> None:
     operations = {
         (r["type"], o["name"]) for r in statement["rest"][0]["resource"] for o in r["operation"]
     }
-    assert operations == {("CodeSystem", "lookup"), ("CodeSystem", "validate-code"),
-                          ("ValueSet", "expand"), ("ValueSet", "validate-code")}
+    assert operations == {
+        ("CodeSystem", "lookup"),
+        ("CodeSystem", "validate-code"),
+        ("ValueSet", "expand"),
+        ("ValueSet", "validate-code"),
+    }
     capabilities = fhir_json(client.get("/fhir/metadata", params={"mode": "terminology"}))
     TerminologyCapabilities.model_validate(capabilities)
     assert {c["uri"] for c in capabilities["codeSystem"]} == {HCPCS, CPT}
@@ -208,23 +232,42 @@ def test_metadata(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "params", "status", "code"),
     [
-        ("GET", "/fhir/CodeSystem/$lookup", {"system": "http://loinc.org", "code": "1"}, 400,
-         "not-supported"),
+        (
+            "GET",
+            "/fhir/CodeSystem/$lookup",
+            {"system": "http://loinc.org", "code": "1"},
+            400,
+            "not-supported",
+        ),
         ("GET", "/fhir/CodeSystem/$lookup", {"system": HCPCS}, 400, "required"),
         ("GET", "/fhir/CodeSystem/$lookup", {"code": "J1885"}, 400, "required"),
         ("GET", "/fhir/CodeSystem/$lookup", {"system": HCPCS, "code": "Z9999"}, 404, "not-found"),
-        ("GET", "/fhir/CodeSystem/$lookup", {"system": HCPCS, "code": "J1885", "property": "x"},
-         400, "not-supported"),
+        (
+            "GET",
+            "/fhir/CodeSystem/$lookup",
+            {"system": HCPCS, "code": "J1885", "property": "x"},
+            400,
+            "not-supported",
+        ),
         ("GET", "/fhir/CodeSystem/$lookup", {"system": HCPCS, "code": "A" * 65}, 400, "invalid"),
-        ("GET", "/fhir/CodeSystem/$lookup", {"system": HCPCS, "code": "J1885", "colour": "red"},
-         400, "not-supported"),
-        ("GET", "/fhir/CodeSystem/$lookup", {"system": HCPCS, "code": "J1885", "_format": "xml"},
-         406, "not-supported"),
+        (
+            "GET",
+            "/fhir/CodeSystem/$lookup",
+            {"system": HCPCS, "code": "J1885", "colour": "red"},
+            400,
+            "not-supported",
+        ),
+        (
+            "GET",
+            "/fhir/CodeSystem/$lookup",
+            {"system": HCPCS, "code": "J1885", "_format": "xml"},
+            406,
+            "not-supported",
+        ),
         ("GET", "/fhir/ValueSet/$expand", {"url": HCPCS_VS, "count": "-1"}, 400, "invalid"),
         ("GET", "/fhir/ValueSet/$expand", {"url": HCPCS_VS, "count": "abc"}, 400, "invalid"),
         ("GET", "/fhir/ValueSet/$expand", {"url": HCPCS_VS, "count": "5000"}, 400, "invalid"),
-        ("GET", "/fhir/ValueSet/$expand", {"url": HCPCS_VS, "activeOnly": "maybe"}, 400,
-         "invalid"),
+        ("GET", "/fhir/ValueSet/$expand", {"url": HCPCS_VS, "activeOnly": "maybe"}, 400, "invalid"),
         ("GET", "/fhir/ValueSet/$expand", {"url": HCPCS_VS, "filter": "?"}, 400, "invalid"),
         ("GET", "/fhir/ValueSet/$expand", {}, 400, "required"),
         ("GET", "/fhir/ValueSet/$expand", {"url": "http://example.org/vs"}, 400, "not-supported"),
@@ -246,10 +289,14 @@ def test_errors_are_operation_outcomes(
         (b"not json", "structure"),
         (b'{"resourceType": "Patient"}', "structure"),
         (b'{"resourceType": "Parameters", "parameter": [{"name": "url"}]}', "structure"),
-        (b'{"resourceType": "Parameters", "parameter": [{"name": "count", "valueString": "7"}]}',
-         "invalid"),
-        (b'{"resourceType": "Parameters", "parameter": [{"name": "bogus", "valueString": "7"}]}',
-         "not-supported"),
+        (
+            b'{"resourceType": "Parameters", "parameter": [{"name": "count", "valueString": "7"}]}',
+            "invalid",
+        ),
+        (
+            b'{"resourceType": "Parameters", "parameter": [{"name": "bogus", "valueString": "7"}]}',
+            "not-supported",
+        ),
     ],
 )
 def test_bad_post_bodies(client: TestClient, body: bytes, code: str) -> None:

@@ -12,9 +12,7 @@ from hypothesis import strategies as st
 from .test_api import assert_error_shape
 
 # The fixture's active HCPCS codes with a word starting "inj", in autocomplete order.
-INJECTIONS = [
-    "J1885", "J3475", "J9902", "J0561", "J1100", "J2405", "J9060", "J3420", "J0129"
-]
+INJECTIONS = ["J1885", "J3475", "J9902", "J0561", "J1100", "J2405", "J9060", "J3420", "J0129"]
 
 
 def nlm(client: TestClient, table: str = "hcpcs", **params: Any) -> list[Any]:
@@ -56,8 +54,10 @@ def test_paging_display_and_extra_fields(client: TestClient) -> None:
     )
     assert total == 9 and codes == INJECTIONS[1:3]
     assert rows == [["Inj magnesium sulfate"], ["Inj zorbavimab 1 mg"]]
-    assert extra == {"short": ["Inj magnesium sulfate", "Inj zorbavimab 1 mg"],
-                     "obsolete": [False, False]}
+    assert extra == {
+        "short": ["Inj magnesium sulfate", "Inj zorbavimab 1 mg"],
+        "obsolete": [False, False],
+    }
     assert nlm(client, terms="inj", maxList=3)[1] == INJECTIONS[:3]
     assert nlm(client, terms="inj", maxList="")[1] == INJECTIONS  # empty: up to 500
 

@@ -35,9 +35,9 @@ def test_fixed_width_rejects_duplicate_codes() -> None:
 def test_workbook_matches_fixed_width() -> None:
     text_rows = parse_fixed_width(_fixed_width(HCPCS_NEW, MODIFIERS), "t.txt")
     book_rows = parse_workbook(_workbook(HCPCS_NEW, MODIFIERS), "t.xlsx")
-    assert [(r.code, r.descriptor_long, r.descriptor_short, r.termination_date) for r in text_rows] == [
-        (r.code, r.descriptor_long, r.descriptor_short, r.termination_date) for r in book_rows
-    ]
+    assert [
+        (r.code, r.descriptor_long, r.descriptor_short, r.termination_date) for r in text_rows
+    ] == [(r.code, r.descriptor_long, r.descriptor_short, r.termination_date) for r in book_rows]
 
 
 def test_workbook_missing_columns_named() -> None:

@@ -21,11 +21,54 @@ from search_api.query import analyse
 from search_api.searcher import Searcher
 
 # Text people (and fuzzers) send: anything, query syntax, code-like strings, long runs.
-SYNTAX = st.sampled_from(["AND", "OR", "NOT", "(", ")", "*", "?", "~", "^", ":", '"', "'",
-                          "\\", "/", "[", "]", "{", "}", "-", "+", "!", "&&", "||", "%", "\x00"])
+SYNTAX = st.sampled_from(
+    [
+        "AND",
+        "OR",
+        "NOT",
+        "(",
+        ")",
+        "*",
+        "?",
+        "~",
+        "^",
+        ":",
+        '"',
+        "'",
+        "\\",
+        "/",
+        "[",
+        "]",
+        "{",
+        "}",
+        "-",
+        "+",
+        "!",
+        "&&",
+        "||",
+        "%",
+        "\x00",
+    ]
+)
 CODELIKE = st.from_regex(r"[A-Va-v]?\d{0,5}[FTUMftum]?", fullmatch=True)
-WORDS = st.sampled_from(["knee", "brace", "inj", "cpap", "walker", "blood", "draw", "E06",
-                         "J1885", "with", "the", "toradol", "wheelch", "ins"])
+WORDS = st.sampled_from(
+    [
+        "knee",
+        "brace",
+        "inj",
+        "cpap",
+        "walker",
+        "blood",
+        "draw",
+        "E06",
+        "J1885",
+        "with",
+        "the",
+        "toradol",
+        "wheelch",
+        "ins",
+    ]
+)
 TEXT = st.one_of(
     st.text(max_size=200),
     st.lists(st.one_of(SYNTAX, WORDS, CODELIKE), max_size=12).map(" ".join),
@@ -39,8 +82,9 @@ def run(count: int, strategy: st.SearchStrategy[Any], check: Callable[[Any], Non
     """Run ``check`` on ``count`` generated examples; return how many really ran."""
     seen = [0]
 
-    @settings(max_examples=count, deadline=None, suppress_health_check=list(HealthCheck),
-              database=None)
+    @settings(
+        max_examples=count, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
     @given(strategy)
     def inner(example: Any) -> None:
         seen[0] += 1
@@ -64,43 +108,111 @@ def no_5xx(response: Any, fhir: bool = False) -> None:
 
 
 ENDPOINTS: list[tuple[str, int, st.SearchStrategy[Any], Callable[[TestClient, Any], Any], bool]] = [
-    ("search", 2000, st.tuples(TEXT, NUMBER, NUMBER,
-                               st.sampled_from(["hybrid", "keyword", "semantic", "x"])),
-     lambda c, e: c.get("/search", params={"q": e[0], "limit": e[1], "offset": e[2],
-                                          "mode": e[3]}), False),
-    ("autocomplete", 2000, st.tuples(TEXT, NUMBER),
-     lambda c, e: c.get("/autocomplete", params={"q": e[0], "limit": e[1]}), False),
+    (
+        "search",
+        2000,
+        st.tuples(TEXT, NUMBER, NUMBER, st.sampled_from(["hybrid", "keyword", "semantic", "x"])),
+        lambda c, e: c.get(
+            "/search", params={"q": e[0], "limit": e[1], "offset": e[2], "mode": e[3]}
+        ),
+        False,
+    ),
+    (
+        "autocomplete",
+        2000,
+        st.tuples(TEXT, NUMBER),
+        lambda c, e: c.get("/autocomplete", params={"q": e[0], "limit": e[1]}),
+        False,
+    ),
     ("codes", 800, TEXT, lambda c, e: c.get("/codes/" + quote(e, safe="")), False),
-    ("history", 400, st.one_of(CODELIKE, st.text(max_size=20)),
-     lambda c, e: c.get(f"/codes/{quote(e or 'x', safe='')}/history"), False),
-    ("changes", 600, st.tuples(st.text(max_size=12), NUMBER),
-     lambda c, e: c.get("/changes", params={"since": e[0], "limit": e[1]}), False),
-    ("categories", 400, st.text(max_size=20),
-     lambda c, e: c.get(f"/categories/{quote(e or 'x', safe='')}"), False),
-    ("search_active_on", 400, st.tuples(TEXT, st.text(max_size=12)),
-     lambda c, e: c.get("/search", params={"q": e[0], "active_on": e[1], "mode": "keyword"}),
-     False),
-    ("nlm", 1000, st.tuples(TEXT, NUMBER, st.text(max_size=20)),
-     lambda c, e: c.get("/api/hcpcs/v3/search", params={"terms": e[0], "maxList": e[1],
-                                                        "df": e[2]}), False),
-    ("fhir_expand", 800, st.tuples(TEXT, NUMBER),
-     lambda c, e: c.get("/fhir/ValueSet/$expand", params={
-         "url": "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets?fhir_vs",
-         "filter": e[0], "count": e[1]}), True),
-    ("fhir_lookup", 600, st.tuples(TEXT, st.sampled_from([
-        "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets", "http://www.ama-assn.org/go/cpt",
-        "urn:unknown", ""])),
-     lambda c, e: c.get("/fhir/CodeSystem/$lookup", params={"code": e[0], "system": e[1]}), True),
-    ("fhir_post_body", 400, st.one_of(st.text(max_size=100), st.binary(max_size=100)),
-     lambda c, e: c.post("/fhir/CodeSystem/$lookup", content=e,
-                         headers={"content-type": "application/fhir+json"}), True),
+    (
+        "history",
+        400,
+        st.one_of(CODELIKE, st.text(max_size=20)),
+        lambda c, e: c.get(f"/codes/{quote(e or 'x', safe='')}/history"),
+        False,
+    ),
+    (
+        "changes",
+        600,
+        st.tuples(st.text(max_size=12), NUMBER),
+        lambda c, e: c.get("/changes", params={"since": e[0], "limit": e[1]}),
+        False,
+    ),
+    (
+        "categories",
+        400,
+        st.text(max_size=20),
+        lambda c, e: c.get(f"/categories/{quote(e or 'x', safe='')}"),
+        False,
+    ),
+    (
+        "search_active_on",
+        400,
+        st.tuples(TEXT, st.text(max_size=12)),
+        lambda c, e: c.get("/search", params={"q": e[0], "active_on": e[1], "mode": "keyword"}),
+        False,
+    ),
+    (
+        "nlm",
+        1000,
+        st.tuples(TEXT, NUMBER, st.text(max_size=20)),
+        lambda c, e: c.get(
+            "/api/hcpcs/v3/search", params={"terms": e[0], "maxList": e[1], "df": e[2]}
+        ),
+        False,
+    ),
+    (
+        "fhir_expand",
+        800,
+        st.tuples(TEXT, NUMBER),
+        lambda c, e: c.get(
+            "/fhir/ValueSet/$expand",
+            params={
+                "url": "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets?fhir_vs",
+                "filter": e[0],
+                "count": e[1],
+            },
+        ),
+        True,
+    ),
+    (
+        "fhir_lookup",
+        600,
+        st.tuples(
+            TEXT,
+            st.sampled_from(
+                [
+                    "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+                    "http://www.ama-assn.org/go/cpt",
+                    "urn:unknown",
+                    "",
+                ]
+            ),
+        ),
+        lambda c, e: c.get("/fhir/CodeSystem/$lookup", params={"code": e[0], "system": e[1]}),
+        True,
+    ),
+    (
+        "fhir_post_body",
+        400,
+        st.one_of(st.text(max_size=100), st.binary(max_size=100)),
+        lambda c, e: c.post(
+            "/fhir/CodeSystem/$lookup", content=e, headers={"content-type": "application/fhir+json"}
+        ),
+        True,
+    ),
 ]
 
 
 @pytest.mark.parametrize("name,count,strategy,call,fhir", ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
 def test_endpoint_never_fails_on_generated_input(
-    client: TestClient, name: str, count: int, strategy: st.SearchStrategy[Any],
-    call: Callable[[TestClient, Any], Any], fhir: bool,
+    client: TestClient,
+    name: str,
+    count: int,
+    strategy: st.SearchStrategy[Any],
+    call: Callable[[TestClient, Any], Any],
+    fhir: bool,
 ) -> None:
     ran = run(count, strategy, lambda example: no_5xx(call(client, example), fhir))
     assert ran >= count * 0.95, f"{name}: only {ran} of {count} examples ran"

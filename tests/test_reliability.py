@@ -88,7 +88,8 @@ def _rvu_wrong_columns(data: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    "damage", [_truncated_zip, _wrong_columns, _duplicate_codes, _wrong_encoding, _rvu_wrong_columns]
+    "damage",
+    [_truncated_zip, _wrong_columns, _duplicate_codes, _wrong_encoding, _rvu_wrong_columns],
 )
 def test_bad_source_fails_the_build_and_writes_nothing(fresh: Settings, damage: object) -> None:
     before, listing = served(fresh), builds(fresh)
@@ -209,8 +210,12 @@ def test_live_reload_fails_no_request(fresh: Settings, live: str) -> None:
             f"{live}/admin/reload", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
         )
         assert answer.status_code == 200, answer.text
-        assert answer.json() == {**answer.json(), "status": "reloaded", "build_id": new,
-                                 "previous_build_id": first}
+        assert answer.json() == {
+            **answer.json(),
+            "status": "reloaded",
+            "build_id": new,
+            "previous_build_id": first,
+        }
         assert httpx.get(f"{live}/health").json()["build_id"] == new
         time.sleep(0.3)
 
@@ -250,4 +255,3 @@ def test_cors_allow_list(settings: Settings, searcher: object) -> None:
             "/search", params={"q": "cpap"}, headers={"Origin": "https://ehr.example"}
         )
         assert "access-control-allow-origin" not in plain.headers
-

@@ -36,7 +36,9 @@ def test_code_and_prefix_channel(searcher: Searcher) -> None:
 
 
 def test_terminated_only_when_asked(searcher: Searcher) -> None:
-    assert "G0001" not in [h.record.code for h in searcher.search("routine venipuncture specimen").hits]
+    assert "G0001" not in [
+        h.record.code for h in searcher.search("routine venipuncture specimen").hits
+    ]
     found = searcher.search("routine venipuncture specimen", include_terminated=True)
     assert "G0001" in [h.record.code for h in found.hits]
 
@@ -96,12 +98,21 @@ def test_autocomplete_returns_every_match_and_only_matches(searcher: Searcher, t
     words = tokens(text)
 
     def matches(record: CodeRecord) -> bool:
-        held = tokens(" ".join([record.display, record.descriptor_short,
-                                record.descriptor_expanded, *record.synonyms]))
+        held = tokens(
+            " ".join(
+                [
+                    record.display,
+                    record.descriptor_short,
+                    record.descriptor_expanded,
+                    *record.synonyms,
+                ]
+            )
+        )
         return all(any(t.startswith(w) for t in held) for w in words)
 
     expected = {
-        r.code for r in searcher.records
+        r.code
+        for r in searcher.records
         if r.active and r.system != "MODIFIER" and (matches(r) or r.code.lower().startswith(text))
     }
     found = [h.record.code for h in searcher.autocomplete(text, limit=1000)]

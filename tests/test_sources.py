@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -65,14 +66,21 @@ def test_fetch_manifest_checks_sha256(tmp_path: Path) -> None:
     good = sha256_of(source)
     manifest = tmp_path / "sources.json"
     manifest.write_text(
-        '{"files": [{"url": "file://%s", "sha256": "%s", "name": "HCPC2030_JAN_ANWEB.txt"}]}' % (source, good)
+        json.dumps(
+            {
+                "files": [
+                    {"url": f"file://{source}", "sha256": good, "name": "HCPC2030_JAN_ANWEB.txt"}
+                ]
+            }
+        )
     )
     folder = fetch_manifest(manifest, tmp_path / "cache")
     assert sha256_of(next(folder.rglob("HCPC2030_JAN_ANWEB.txt"))) == good
     manifest.write_text(
-        '{"files": [{"url": "file://%s", "sha256": "%s", "name": "other.txt"}]}' % (source, "0" * 64)
+        json.dumps(
+            {"files": [{"url": f"file://{source}", "sha256": "0" * 64, "name": "other.txt"}]}
+        )
     )
     with pytest.raises(SourceError, match="sha256"):
         fetch_manifest(manifest, tmp_path / "cache2")
     assert not list((tmp_path / "cache2").rglob("other.txt"))
-

@@ -18,8 +18,14 @@ from search_api.searcher import Searcher
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 pytestmark = [
@@ -41,8 +47,11 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, searcher: Searcher) -> Iterator[str]:
     config = uvicorn.Config(
-        create_app(settings, searcher=searcher), host="127.0.0.1", port=free_port(),
-        log_level="warning", lifespan="on",
+        create_app(settings, searcher=searcher),
+        host="127.0.0.1",
+        port=free_port(),
+        log_level="warning",
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
