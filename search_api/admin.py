@@ -51,6 +51,7 @@ async def reload_searcher(app: FastAPI) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             fresh = await run_in_threadpool(Searcher.open, settings)
+            await run_in_threadpool(fresh.warm_up)
         except (CodeSearchError, OSError, ValueError) as exc:
             log.warning("reload refused, still serving %s: %s", old.build_dir.name, exc)
             raise ReloadRefused(

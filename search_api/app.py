@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         started = time.perf_counter()
         app.state.searcher = searcher or Searcher.open(settings)
+        if searcher is None:
+            await run_in_threadpool(app.state.searcher.warm_up)
         app.state.reload_lock = asyncio.Lock()
         install_signal_reload(app)
         log.info(

@@ -85,6 +85,18 @@ def search(
         typer.echo(f"{number:>2}. {item['code']:<6} {item['score']:>9.4f}  {item['display'][:90]}")
 
 
+def _log_config() -> dict[str, object]:
+    """uvicorn's logging, plus the service's own loggers (request log without query text,
+    index loads and reloads) on the same handler, in every worker."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["codesearch"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 @app.command()
 def serve(
     host: str | None = None,
@@ -104,6 +116,7 @@ def serve(
         workers=workers or settings.workers,
         log_level="info",
         access_log=False,  # access logs carry the raw query string
+        log_config=_log_config(),
         timeout_keep_alive=settings.keep_alive_s,
     )
 
