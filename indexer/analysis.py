@@ -13,8 +13,20 @@ _SPACE = re.compile(r"\s+")
 def normalize(text: str) -> str:
     """NFKC, lower case, control characters and runs of white space folded to one space.
 
-    Idempotent: ``normalize(normalize(x)) == normalize(x)``.
+    Idempotent: ``normalize(normalize(x)) == normalize(x)``. One pass is not always
+    enough: lower-casing can leave text that NFKC composes further ("Ϊ́"), and removing a
+    control character can bring a combining mark next to a letter, so the steps repeat
+    until nothing changes (twice for almost any text).
     """
+    for _ in range(4):
+        folded = _normalize_once(text)
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _normalize_once(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_CONTROL)
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return _SPACE.sub(" ", text.lower()).strip()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from indexer.analysis import normalize, tokens
@@ -10,6 +10,8 @@ from search_api.query import analyse
 
 
 @given(st.text(max_size=300))
+@example("\u03aa\u0301")  # lower-casing leaves text NFKC composes further
+@example("a\u200d\u0306 \u0102\x00\u0306")  # a removed control joins a combining mark
 def test_normalize_is_idempotent(text: str) -> None:
     assert normalize(normalize(text)) == normalize(text)
 
