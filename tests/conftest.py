@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 
 from indexer.build import BuildResult, build_index
 from indexer.settings import Settings
@@ -12,6 +14,12 @@ from search_api.app import create_app
 from search_api.searcher import Searcher
 
 from .fixture_data import write_corpus, write_sources
+
+# Property tests are derandomized by default, so CI runs exactly the examples a developer
+# ran; `HYPOTHESIS_PROFILE=explore make test` searches new random examples (more of them).
+hypothesis_settings.register_profile("codesearch", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False, max_examples=1000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "codesearch"))
 
 
 def fixture_settings(root: Path, **overrides: object) -> Settings:
