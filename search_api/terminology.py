@@ -11,7 +11,8 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable
 
-from indexer.analysis import tokens
+import numpy as np
+
 from indexer.records import CodeRecord
 
 from .query import analyse
@@ -19,9 +20,6 @@ from .searcher import Searcher
 
 MAX_MATCHES = 7500  # the most codes one filtered listing considers (NLM's own ceiling)
 
-_inactive_tokens: weakref.WeakKeyDictionary[Searcher, list[tuple[CodeRecord, list[str]]]] = (
-    weakref.WeakKeyDictionary()
-)
 _sorted_records: weakref.WeakKeyDictionary[Searcher, list[CodeRecord]] = weakref.WeakKeyDictionary()
 
 
@@ -58,30 +56,15 @@ def prefix_matches(
     for system in systems:
         found += [h.record for h in searcher.autocomplete(text, limit=limit, system=system)]
     if include_inactive and len(found) < limit:
+        # The searcher's prefix index, over the inactive codes of these systems.
         query = analyse(text, searcher.vocabulary)
-        words = query.words[:12]
-        for record, record_tokens in _inactive(searcher):
-            if record.system not in systems:
-                continue
-            if (query.code_prefix and record.code.startswith(query.code_prefix)) or all(
-                any(t.startswith(w) for t in record_tokens) for w in words
-            ):
-                found.append(record)
-    return found[:limit]
-
-
-def _inactive(searcher: Searcher) -> list[tuple[CodeRecord, list[str]]]:
-    cached = _inactive_tokens.get(searcher)
-    if cached is None:
-        cached = [
-            (
-                r,
-                tokens(
-                    " ".join((r.display, r.descriptor_expanded, r.descriptor_short, *r.synonyms))
-                ),
-            )
-            for r in sorted(searcher.records, key=lambda r: r.code)
-            if not r.active
+        inactive = ~searcher.active & np.isin(searcher.systems, systems)
+        matched = inactive & (searcher.prefixes.scores(query.words[:12]) > 0)
+        if query.code_prefix:
+            prefixed = searcher.code_prefix_hits(query.code_prefix, inactive, len(searcher.records))
+            matched[prefixed] = True
+        positions = np.flatnonzero(matched)
+        found += [
+            searcher.records[i] for i in positions[np.argsort(searcher.code_order[positions])]
         ]
-        _inactive_tokens[searcher] = cached
-    return cached
+    return found[:limit]
