@@ -10,26 +10,13 @@ port, searches, opens the first result's detail and saves a screenshot. Needs De
 from __future__ import annotations
 
 import argparse
-import socket
-import threading
-import time
 from pathlib import Path
 
-import uvicorn
 from playwright.sync_api import expect, sync_playwright
 
 from search_api.app import create_app
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from search_api.bench import ThreadedServer
+from search_api.web import HEADLESS_CHROMIUM_ARGS
 
 
 def main() -> None:
@@ -41,22 +28,13 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     options = parser.parse_args()
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise SystemExit("the API did not start")
-        time.sleep(0.1)
-    try:
+    with ThreadedServer(create_app()) as url:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=options.chromium, args=ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=options.chromium, args=HEADLESS_CHROMIUM_ARGS
+            )
             page = browser.new_page(viewport={"width": 1280, "height": 860})
-            page.goto(f"http://127.0.0.1:{port}/?system={options.system}")
+            page.goto(f"{url}/?system={options.system}")
             box = page.get_by_role("combobox", name="Search billing codes")
             box.press_sequentially(options.query, delay=60)
             expect(page.get_by_role("listbox")).to_be_visible()
@@ -70,9 +48,6 @@ def main() -> None:
             options.out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(options.out), full_page=False)
             browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
     print(f"saved {options.out}")
 
 

@@ -118,7 +118,7 @@ class Searcher:
         self._terms_cache: dict[tuple[str, str], list[str]] = {}
         self._fuzzy_cache: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
         self._spelling_cache: dict[tuple[str, str], str | None] = {}
-        self._analyzers = {name: schema()[name].analyzer for name in (*TEXT_FIELDS, "ac")}
+        self._analyzers = {name: schema()[name].analyzer for name in TEXT_FIELDS}
         self._vocabulary_words = {
             word
             for table in (

@@ -8,6 +8,19 @@ from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
+# How the browser test and the screenshot script start Debian's chromium here: headless, as
+# root, with no background connections (the machine's network is closed).
+HEADLESS_CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def mount_web_page(app: FastAPI) -> None:
     """Serve the page at ``/`` and its assets under ``/static``."""

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from indexer.artifact import current_link, load_artifact
@@ -20,7 +19,7 @@ from indexer.build import build_index
 from indexer.errors import IndexUnavailable, SourceError
 from indexer.settings import Settings
 from search_api.app import create_app
-from search_api.bench import free_port
+from search_api.bench import ThreadedServer
 
 from .conftest import fixture_settings
 from .fixture_data import HCPCS_NEW, MODIFIERS, _fixed_width, write_corpus, write_sources
@@ -151,31 +150,9 @@ def test_admin_endpoint_needs_the_bearer_token(fresh: Settings) -> None:
 
 
 # ------------------------------------------------------------------ live reload
-class LiveServer:
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
-
 @pytest.fixture()
 def live(fresh: Settings) -> Iterator[str]:
-    with LiveServer(fresh) as url:
+    with ThreadedServer(create_app(fresh)) as url:
         yield url
 
 
