@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         description="Threads torch uses to embed a query when no other is embedding.",
     )
     embed_batch_size: int = Field(default=64, ge=1, le=4096)
+    embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="Arithmetic for MiniLM. 'auto': bfloat16 where the CPU has native bf16 "
+        "instructions (avx512_bf16 or amx_bf16: about twice as fast, vectors within cosine "
+        "0.9999 of float32), else float32.",
+    )
     log_queries: bool = Field(
         default=False,
         description="Log raw query text. Off by default: clinicians may type patient details.",

@@ -24,7 +24,12 @@ class EmbeddingCache:
     """A folder per model revision holding ``keys.json`` and ``vectors.npy``."""
 
     def __init__(self, cache_dir: Path, encoder: Encoder) -> None:
-        tag = hashlib.sha256(f"{encoder.name}|{encoder.revision}|{encoder.dimension}".encode())
+        # bf16 and float32 vectors agree to cosine 0.9999, but a cached vector should be
+        # exactly what this build would compute, so each precision has its own folder.
+        identity = f"{encoder.name}|{encoder.revision}|{encoder.dimension}"
+        if encoder.precision != "float32":
+            identity += f"|{encoder.precision}"
+        tag = hashlib.sha256(identity.encode())
         self.folder = cache_dir / "embeddings" / tag.hexdigest()[:16]
         self.dimension = encoder.dimension
         self.rows: dict[str, int] = {}

