@@ -86,6 +86,33 @@ def test_every_enrichment_code_exists(real_searcher: Searcher) -> None:
     assert real_searcher.artifact.manifest["enrichment_codes_not_in_sources"] == []
 
 
+def test_no_brand_crosses_a_therapeutic_equivalence_line(real_searcher: Searcher) -> None:
+    """CMS codes some makers' products apart ("fosaprepitant (teva), not therapeutically
+    equivalent to J1453"): the reference product's brand must not be a synonym of them."""
+    import re
+
+    hcpcs = {r.code: r for r in real_searcher.records if r.system == "HCPCS"}
+    brands = set(real_searcher.vocabulary.brands)
+
+    def brands_in(texts: list[str]) -> set[str]:
+        words = {" ".join(t.lower().split()) for t in texts}
+        return {b for b in brands for w in words if re.search(rf"\b{re.escape(b)}\b", w)}
+
+    checked = 0
+    for record in hcpcs.values():
+        found = re.search(
+            r"not therapeutically equivalent to ([A-Z]\d{4})", record.descriptor_long or "", re.I
+        )
+        if not found or found.group(1).upper() not in hcpcs:
+            continue
+        reference = hcpcs[found.group(1).upper()]
+        own_descriptor = brands_in([record.descriptor_long or ""])
+        crossing = brands_in(record.synonyms) & brands_in(reference.synonyms) - own_descriptor
+        assert not crossing, (record.code, reference.code, crossing)
+        checked += 1
+    assert checked >= 40  # the October 2025 release has 60 such codes
+
+
 def test_dev_queries_quality_floor(real_searcher: Searcher) -> None:
     """A regression floor well under the figures in docs/quality.md, not a target."""
     if not DEV_QUERIES.exists():
