@@ -24,7 +24,12 @@ class ResultItem(BaseModel):
         "synonyms, plain, code, prefix, or 'semantic'."
     )
     matched_terms: list[str] = Field(default_factory=list, description="Index terms that matched.")
-    ranks: dict[str, int] = Field(default_factory=dict, description="Rank in each channel.")
+    ranks: dict[str, int] = Field(
+        default_factory=dict, description="Rank in each channel: keyword, semantic, name."
+    )
+    matched_name: str | None = Field(
+        default=None, description="A synonym of the code that the query contains whole."
+    )
     similarity: float | None = Field(default=None, description="Cosine similarity (semantic).")
     plain_language: str | None = None
     termination_date: str | None = None
@@ -73,6 +78,7 @@ def result_item(hit: Hit) -> dict[str, Any]:
         "matched_fields": hit.matched_fields,
         "matched_terms": hit.matched_terms,
         "ranks": hit.ranks,
+        "matched_name": hit.matched_name,
         "similarity": None if hit.similarity is None else round(hit.similarity, 4),
         "plain_language": record.plain_language,
         "termination_date": record.termination_date,

@@ -39,6 +39,7 @@ from models.embedding import Encoder, load_encoder
 
 from .errors import BadRequest, NotFound
 from .fusion import reciprocal_rank_fusion
+from .names import NameIndex
 from .query import CODE_PREFIX, AnalysedQuery, Correction, analyse
 
 Mode = Literal["keyword", "semantic", "hybrid"]
@@ -48,7 +49,8 @@ FIELD_BOOSTS = {"descriptor": 2.0, "short": 1.0, "synonyms": 2.0, "plain": 1.0}
 EXPANSION_BOOST = {"brand": 0.5, "lay": 0.8, "abbreviation": 0.8}
 FUZZY_BOOST = 0.25
 BM25_B, BM25_K1 = 0.3, 1.2  # weak length normalisation: descriptors are short, synonyms many
-CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.7}
+# "name": codes one of whose synonyms the query contains whole (search_api/names.py).
+CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.7, "name": 0.3}
 RRF_K = 10.0
 DEPTH = 100  # candidates taken from each channel before fusion
 
@@ -62,6 +64,7 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict)
     similarity: float | None = None
     channel: str = ""
+    matched_name: str | None = None  # a synonym the query contains whole
 
 
 @dataclass
@@ -130,6 +133,10 @@ class Searcher:
             for word in phrase.split()
         }
         self.prefixes = PrefixIndex(self.records)
+        self.names = NameIndex(
+            ((i, s) for i, r in enumerate(self.records) for s in r.synonyms),
+            lambda text: self._field_terms("synonyms", text),
+        )
         self.code_order = np.empty(len(self.records), dtype=np.int32)
         by_code = sorted(range(len(self.records)), key=lambda i: self.records[i].code)
         self.code_order[by_code] = np.arange(len(self.records), dtype=np.int32)
@@ -404,6 +411,15 @@ class Searcher:
         keyword_info = {i: (s, m) for i, s, m in keyword}
         similarity = dict(semantic)
         rankings = {"keyword": [i for i, _, _ in keyword], "semantic": [i for i, _ in semantic]}
+        names: dict[int, str] = {}
+        if mode == "hybrid":
+            query_terms = self._field_terms("synonyms", " ".join(query.words))
+            named = self.names.ranking(query_terms, allowed)
+            # Names of equal length: the keyword channel's order decides.
+            keyword_rank = {i: r for r, i in enumerate(rankings["keyword"])}
+            named.sort(key=lambda hit: (-hit.length, keyword_rank.get(hit.index, depth)))
+            rankings["name"] = [hit.index for hit in named[:depth]]
+            names = {hit.index: hit.name for hit in named[:depth]}
         fused = reciprocal_rank_fusion(rankings, CHANNEL_WEIGHTS, k=RRF_K)
         hits = []
         for item in fused:
@@ -425,6 +441,7 @@ class Searcher:
                     ranks=item.ranks,
                     similarity=similarity.get(item.index),
                     channel=mode,
+                    matched_name=names.get(item.index),
                 )
             )
         return hits

@@ -151,6 +151,7 @@
     } else if (item.matched_fields.includes("code") || item.matched_fields.includes("prefix")) {
       parts.push("code match");
     }
+    if (item.matched_name) parts.push(`names “${item.matched_name}”`);
     if (item.similarity !== null && item.similarity !== undefined) {
       parts.push(`meaning similarity ${item.similarity.toFixed(2)}`);
     }
