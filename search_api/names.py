@@ -37,12 +37,18 @@ class NameIndex:
             for first, phrases in by_first.items()
         }
 
-    def ranking(self, query_terms: list[str], allowed: np.ndarray) -> list[NamedHit]:
+    def ranking(
+        self, query_terms: list[str], allowed: np.ndarray, min_coverage: float = 0.0
+    ) -> list[NamedHit]:
         """Records with a name the query contains: the longest such name of each (its
-        length in terms, and the name as written), longest first, then by record."""
+        length in terms, and the name as written), longest first, then by record. Names
+        shorter than ``min_coverage`` of the query's terms do not count."""
+        shortest = min_coverage * len(query_terms)
         best: dict[int, NamedHit] = {}
         for start, term in enumerate(query_terms):
             for phrase, carriers in self._by_first.get(term, ()):
+                if len(phrase) < shortest:
+                    break  # longest first: the rest are shorter still
                 if tuple(query_terms[start : start + len(phrase)]) != phrase:
                     continue
                 for index, name in carriers.items():

@@ -50,7 +50,10 @@ EXPANSION_BOOST = {"brand": 0.5, "lay": 0.8, "abbreviation": 0.8}
 FUZZY_BOOST = 0.25
 BM25_B, BM25_K1 = 0.3, 1.2  # weak length normalisation: descriptors are short, synonyms many
 # "name": codes one of whose synonyms the query contains whole (search_api/names.py).
+# A name must cover a quarter of the query's terms: "office visit" inside a sentence-long
+# description says little about which visit.
 CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.7, "name": 0.3}
+NAME_MIN_COVERAGE = 0.25
 RRF_K = 10.0
 DEPTH = 100  # candidates taken from each channel before fusion
 
@@ -414,7 +417,7 @@ class Searcher:
         names: dict[int, str] = {}
         if mode == "hybrid":
             query_terms = self._field_terms("synonyms", " ".join(query.words))
-            named = self.names.ranking(query_terms, allowed)
+            named = self.names.ranking(query_terms, allowed, NAME_MIN_COVERAGE)
             # Names of equal length: the keyword channel's order decides.
             keyword_rank = {i: r for r, i in enumerate(rankings["keyword"])}
             named.sort(key=lambda hit: (-hit.length, keyword_rank.get(hit.index, depth)))

@@ -37,6 +37,8 @@ def test_the_longest_contained_name_counts_and_the_mask_applies() -> None:
     assert [(h.index, h.length) for h in index.ranking(query, everything)] == [(3, 5), (2, 2)]
     only_two = np.array([False, False, True, False])
     assert [h.index for h in index.ranking(query, only_two)] == [2]
+    # "eye injection" is 2 of the query's 8 terms: too little of it at a third.
+    assert [h.index for h in index.ranking(query, everything, min_coverage=1 / 3)] == [3]
 
 
 def test_hybrid_search_reports_the_name_the_query_contains(searcher: Searcher) -> None:
