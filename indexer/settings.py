@@ -44,8 +44,8 @@ class Settings(BaseSettings):
         default=None,
         description="With encoder='path': a sentence-transformers model folder on disk "
         "(modules.json, config.json, weights). It is named in the manifest and the embedding "
-        "cache by its folder name and a digest of its files, so an index built with one model "
-        "is refused by a service running another.",
+        "cache by its folder name and a digest of its files; a service refuses an index built "
+        "with a model of another name or dimension.",
     )
     torch_threads: int = Field(
         default=0,
