@@ -73,7 +73,7 @@ def build_index(settings: Settings, *, progress: bool = False) -> BuildResult:
     records: list[CodeRecord] = sorted(
         catalog.records.values(), key=lambda r: (r.system == "MODIFIER", r.code)
     )
-    encoder = load_encoder(settings.encoder, settings.embed_precision)
+    encoder = load_encoder(settings.encoder, settings.embed_precision, settings.encoder_path)
 
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)

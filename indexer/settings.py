@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,10 +34,18 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "var" / "cache",
         description="Embedding cache (by model and text hash) and downloaded source files.",
     )
-    encoder: Literal["minilm", "hashing"] = Field(
+    encoder: Literal["minilm", "hashing", "path"] = Field(
         default="minilm",
-        description="'minilm': packaged all-MiniLM-L6-v2 (offline). 'hashing': a tiny "
-        "deterministic encoder used by unit tests only.",
+        description="'minilm': packaged all-MiniLM-L6-v2 (offline). 'path': the "
+        "sentence-transformers model folder named by encoder_path (offline; see "
+        "docs/models.md). 'hashing': a tiny deterministic encoder used by unit tests only.",
+    )
+    encoder_path: Path | None = Field(
+        default=None,
+        description="With encoder='path': a sentence-transformers model folder on disk "
+        "(modules.json, config.json, weights). It is named in the manifest and the embedding "
+        "cache by its folder name and a digest of its files; a service refuses an index built "
+        "with a model of another name or dimension.",
     )
     torch_threads: int = Field(
         default=0,
@@ -61,9 +69,9 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=64, ge=1, le=4096)
     embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto",
-        description="Arithmetic for MiniLM. 'auto': bfloat16 where the CPU has native bf16 "
-        "instructions (avx512_bf16 or amx_bf16: about twice as fast, vectors within cosine "
-        "0.9999 of float32), else float32.",
+        description="Arithmetic for the sentence-transformers encoder. 'auto': bfloat16 "
+        "where the CPU has native bf16 instructions (avx512_bf16 or amx_bf16: about twice "
+        "as fast, vectors within cosine 0.9999 of float32), else float32.",
     )
     log_queries: bool = Field(
         default=False,
@@ -98,10 +106,23 @@ class Settings(BaseSettings):
         "let a client reuse a connection the server was closing (a dropped request under load).",
     )
 
-    @field_validator("data_dir", "corpus_dir", "index_dir", "cache_dir", mode="after")
+    @field_validator(
+        "data_dir", "corpus_dir", "index_dir", "cache_dir", "encoder_path", mode="after"
+    )
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return value.expanduser().resolve() if value is not None else None
+
+    @model_validator(mode="after")
+    def _encoder_path_fits(self) -> Settings:
+        if self.encoder == "path":
+            if self.encoder_path is None:
+                raise ValueError("encoder='path' needs encoder_path (CODESEARCH_ENCODER_PATH)")
+            if not self.encoder_path.is_dir():
+                raise ValueError(f"encoder_path {self.encoder_path} is not a folder")
+        elif self.encoder_path is not None:
+            raise ValueError(f"encoder_path is only read with encoder='path', not {self.encoder!r}")
+        return self
 
 
 @lru_cache(maxsize=1)

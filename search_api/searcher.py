@@ -156,7 +156,7 @@ class Searcher:
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
-        encoder = load_encoder(settings.encoder, settings.embed_precision)
+        encoder = load_encoder(settings.encoder, settings.embed_precision, settings.encoder_path)
         artifact = load_artifact(
             settings.index_dir, model=encoder.name, dimension=encoder.dimension
         )

