@@ -7,6 +7,10 @@ import unicodedata
 
 _TOKEN = re.compile(r"w/o|w/|[a-z0-9]+(?:[.'][a-z0-9]+)*")
 _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+# For ASCII text the same steps, as one table: NFKC changes nothing, the control
+# characters above are removed, and DEL (the one other ASCII character of category C)
+# becomes a space.
+_CONTROL_ASCII = {**_CONTROL, 0x7F: " "}
 _SPACE = re.compile(r"\s+")
 
 
@@ -27,9 +31,19 @@ def normalize(text: str) -> str:
 
 
 def _normalize_once(text: str) -> str:
+    # ASCII is almost every record and query: skip the per-character Unicode lookups.
+    return _fold_ascii(text) if text.isascii() else _fold_unicode(text)
+
+
+def _fold_unicode(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_CONTROL)
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return _SPACE.sub(" ", text.lower()).strip()
+
+
+def _fold_ascii(text: str) -> str:
+    """:func:`_fold_unicode` for ASCII text (a test checks they agree)."""
+    return _SPACE.sub(" ", text.translate(_CONTROL_ASCII).lower()).strip()
 
 
 def tokens(text: str) -> list[str]:

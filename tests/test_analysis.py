@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from indexer.analysis import normalize, tokens
+from indexer.analysis import _fold_ascii, _fold_unicode, normalize, tokens
 from indexer.vocabulary import Vocabulary
 from search_api.fusion import reciprocal_rank_fusion
 from search_api.query import analyse
@@ -14,6 +14,12 @@ from search_api.query import analyse
 @example("a\u200d\u0306 \u0102\x00\u0306")  # a removed control joins a combining mark
 def test_normalize_is_idempotent(text: str) -> None:
     assert normalize(normalize(text)) == normalize(text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=300))
+@example("Inj\x7fketorolac\x0b15\tmg\x1f ")  # DEL, vertical tab, unit separator
+def test_ascii_fast_path_folds_as_the_unicode_path_does(text: str) -> None:
+    assert _fold_ascii(text) == _fold_unicode(text)
 
 
 @given(st.text(max_size=300))
