@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TOKEN = re.compile(r"w/o|w/|[a-z0-9]+(?:[.'][a-z0-9]+)*")
+# CMS's "w/" (with) and "w/o" (without) are words of their own; "w/optic" is "with
+# optic", so "w/o" counts only when no letter or digit follows it.
+TOKEN_PATTERN = r"w/o(?![a-z0-9])|w/|[a-z0-9]+(?:[.'][a-z0-9]+)*"
+_TOKEN = re.compile(TOKEN_PATTERN)
 _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 # For ASCII text the same steps, as one table: NFKC changes nothing, the control
 # characters above are removed, and DEL (the one other ASCII character of category C)

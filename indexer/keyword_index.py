@@ -18,10 +18,10 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 
+from .analysis import TOKEN_PATTERN
 from .documents import keyword_fields
 from .records import CodeRecord
 
-TOKEN_PATTERN = r"w/o|w/|[a-z0-9]+(?:[.'][a-z0-9]+)*"
 TEXT_FIELDS = ("descriptor", "short", "synonyms", "plain")
 POSTINGS_FILE = "postings.npz"
 

@@ -28,6 +28,12 @@ def test_tokens_are_lowercase_words(text: str) -> None:
         assert token == normalize(token) and " " not in token and token
 
 
+def test_cms_with_and_without() -> None:
+    assert tokens("Walker w/o wheels, w/o.") == ["walker", "w/o", "wheels", "w/o"]
+    assert tokens("ERCP w/optical endomicroscpy") == ["ercp", "w/", "optical", "endomicroscpy"]
+    assert tokens("Pt treatd w/oral syst") == ["pt", "treatd", "w/", "oral", "syst"]
+
+
 def test_query_syntax_is_text() -> None:
     assert tokens('AND ( * : "psoriasis" OR ~x^2') == ["and", "psoriasis", "or", "x", "2"]
 
