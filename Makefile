@@ -30,6 +30,7 @@ build: $(BIN)/.installed
 eval: $(BIN)/.installed
 	$(BIN)/codesearch eval ../shared/eval/dev_queries.jsonl
 	$(BIN)/codesearch eval corpus/eval/queries.jsonl
+	$(BIN)/codesearch eval corpus/eval/queries_b.jsonl
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check indexer search_api models tests scripts

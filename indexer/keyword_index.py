@@ -152,6 +152,18 @@ class KeywordPostings:
             scores[ids] += boost * idf * (tf * (k1 + 1)) / (tf + norm)
         return scores
 
+    def coverage(
+        self, clauses: list[tuple[str, str, float]], words: list[int], count: int
+    ) -> np.ndarray:
+        """Share of the query's ``count`` words each document matches: clause ``i`` stands
+        for query word ``words[i]`` (-1: for none)."""
+        held = np.zeros((max(count, 1), self.documents), dtype=bool)
+        for (field_name, term, _boost), word in zip(clauses, words, strict=True):
+            found = self.fields[field_name].postings(term) if word >= 0 else None
+            if found is not None:
+                held[word, found[0]] = True
+        return held.sum(axis=0, dtype=np.float32) / max(count, 1)
+
     def matched(
         self, clauses: list[tuple[str, str, float]], documents: np.ndarray
     ) -> list[dict[str, list[str]]]:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from whoosh import scoring
@@ -44,6 +44,13 @@ from .query import CODE_PREFIX, AnalysedQuery, Correction, analyse
 
 Mode = Literal["keyword", "semantic", "hybrid"]
 
+
+class KeywordQuery(NamedTuple):
+    clauses: list[tuple[str, str, float]]  # (field, analysed term, boost)
+    stands_for: list[int]  # per clause, the query word it stands for (-1: none)
+    words: int  # query words that carry meaning (stop words excluded)
+
+
 # Field weights for BM25F; tuned with `codesearch eval` on the project's query sets.
 FIELD_BOOSTS = {"descriptor": 2.0, "short": 1.0, "synonyms": 2.0, "plain": 1.0}
 EXPANSION_BOOST = {"brand": 0.5, "lay": 0.8, "abbreviation": 0.8}
@@ -52,7 +59,16 @@ BM25_B, BM25_K1 = 0.3, 1.2  # weak length normalisation: descriptors are short, 
 # "name": codes one of whose synonyms the query contains whole (search_api/names.py).
 # A name must cover a quarter of the query's terms: "office visit" inside a sentence-long
 # description says little about which visit.
-CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.7, "name": 0.3}
+#
+# Two kinds of text reach the search: queries typed into a box (a few words) and prose (a
+# note, a chatbot message). In a short query every word counts, so the keyword channel
+# multiplies BM25F by (share of the query's words a code matches) ** COORDINATION. In
+# prose, filler words ("help with billing", "visit note") would earn codes that share, so
+# prose is scored by BM25F alone and leans more on the embedding, which reads the gist.
+CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.5, "name": 0.3}
+PROSE_CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.7, "name": 0.3}
+SHORT_QUERY_WORDS = 6  # content words (stop words excluded)
+COORDINATION = 1.0
 NAME_MIN_COVERAGE = 0.25
 RRF_K = 10.0
 DEPTH = 100  # candidates taken from each channel before fusion
@@ -272,23 +288,44 @@ class Searcher:
                 self._terms_cache[key] = found
         return found
 
-    def keyword_clauses(self, query: AnalysedQuery) -> list[tuple[str, str, float]]:
-        """``(field, term, boost)`` for the query's words and vocabulary expansions, as an
-        OR over fields; a word no field knows adds its close spellings (fuzzy), weakly."""
-        clauses: list[tuple[str, str, float]] = []
+    def content_words(self, words: list[str]) -> list[str]:
+        """The distinct words that carry meaning (stop words analyse to nothing)."""
+        return [
+            word
+            for word in dict.fromkeys(words)
+            if any(self._field_terms(field_name, word) for field_name in FIELD_BOOSTS)
+        ]
 
-        def add_words(words: list[str], weight: float, fuzzy: bool) -> None:
+    def keyword_clauses(self, query: AnalysedQuery) -> KeywordQuery:
+        """``(field, term, boost)`` for the query's words and vocabulary expansions, as an
+        OR over fields; a word no field knows adds its close spellings (fuzzy), weakly.
+        Each clause also names the query word it stands for: an expansion stands for the
+        first word of the phrase it expands."""
+        clauses: list[tuple[str, str, float]] = []
+        stands_for: list[int] = []
+        number = {word: i for i, word in enumerate(self.content_words(query.words))}
+
+        def add_words(words: list[str], weight: float, fuzzy: bool, word_number: int) -> None:
             for word in words:
+                before = len(clauses)
                 for field_name, boost in FIELD_BOOSTS.items():
                     for term in self._field_terms(field_name, word):
                         clauses.append((field_name, term, boost * weight))
                 if fuzzy and len(word) >= 4 and word.isalpha() and not self._known(word):
                     clauses.extend(self._fuzzy_clauses(word))
+                stands_for.extend([word_number] * (len(clauses) - before))
 
-        add_words(query.words, 1.0, fuzzy=True)
+        for word in query.words:
+            add_words([word], 1.0, fuzzy=True, word_number=number.get(word, -1))
         for expansion in query.expansions:
-            add_words(tokens(expansion.replacement), EXPANSION_BOOST[expansion.table], fuzzy=False)
-        return clauses
+            source = [number[w] for w in tokens(expansion.phrase) if w in number]
+            add_words(
+                tokens(expansion.replacement),
+                EXPANSION_BOOST[expansion.table],
+                fuzzy=False,
+                word_number=source[0] if source else -1,
+            )
+        return KeywordQuery(clauses, stands_for, len(number))
 
     def _fuzzy_clauses(self, word: str) -> list[tuple[str, str, float]]:
         """Indexed terms within a small edit distance of a word no field knows (cached:
@@ -312,10 +349,16 @@ class Searcher:
         self, query: AnalysedQuery, allowed: np.ndarray, depth: int
     ) -> list[tuple[int, float, dict[str, list[str]]]]:
         """BM25F over the exported postings (whoosh's formula and statistics), best first."""
-        clauses = self.keyword_clauses(query)
+        keyword_query = self.keyword_clauses(query)
+        clauses = keyword_query.clauses
         if not clauses:
             return []
         by_docnum = self.postings.score(clauses)
+        if 1 < keyword_query.words <= SHORT_QUERY_WORDS:
+            # Coordination: a code that matches more of the query's words ranks higher
+            # ("heated humidifier for cpap": the humidifier that is also heated).
+            held = self.postings.coverage(clauses, keyword_query.stands_for, keyword_query.words)
+            by_docnum *= held**COORDINATION
         scores = np.zeros(len(self.records), dtype=np.float32)
         scores[self.docnum_position] = by_docnum
         scores = np.where(allowed, scores, 0.0)
@@ -423,7 +466,9 @@ class Searcher:
             named.sort(key=lambda hit: (-hit.length, keyword_rank.get(hit.index, depth)))
             rankings["name"] = [hit.index for hit in named[:depth]]
             names = {hit.index: hit.name for hit in named[:depth]}
-        fused = reciprocal_rank_fusion(rankings, CHANNEL_WEIGHTS, k=RRF_K)
+        short = len(self.content_words(query.words)) <= SHORT_QUERY_WORDS
+        weights = CHANNEL_WEIGHTS if short else PROSE_CHANNEL_WEIGHTS
+        fused = reciprocal_rank_fusion(rankings, weights, k=RRF_K)
         hits = []
         for item in fused:
             if item.index in skip:

@@ -25,7 +25,7 @@ QUERIES = [
 @pytest.mark.parametrize("text", QUERIES)
 def test_scores_equal_whoosh_bm25f(searcher: Searcher, text: str) -> None:
     query = analyse(text, searcher.vocabulary, searcher.repair_words)
-    clauses = searcher.keyword_clauses(query)
+    clauses = searcher.keyword_clauses(query).clauses
     assert clauses, "the query must produce terms"
     ours = searcher.postings.score(clauses)
     oracle = wq.Or([wq.Term(f, t, boost=b) for f, t, b in clauses])
@@ -55,3 +55,79 @@ def _field_text(record: object, field_name: str) -> str:
     from indexer.documents import keyword_fields
 
     return keyword_fields(record)[field_name]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["ketorolac injection", "walker with wheels", "toradol shot"])
+def test_coverage_is_the_share_of_query_words_a_code_matches(searcher: Searcher, text: str) -> None:
+    """The oracle: for each query word, its own terms and its expansions' terms, looked up
+    in each document's analysed fields."""
+    from indexer.analysis import tokens
+
+    query = analyse(text, searcher.vocabulary, searcher.repair_words)
+    keyword_query = searcher.keyword_clauses(query)
+    coverage = searcher.postings.coverage(
+        keyword_query.clauses, keyword_query.stands_for, keyword_query.words
+    )
+    content = [w for w in dict.fromkeys(query.words) if _terms_of(searcher, w)]
+    assert keyword_query.words == len(content) >= 2
+    wanted = {w: _terms_of(searcher, w) for w in content}
+    for expansion in query.expansions:
+        first = next(w for w in tokens(expansion.phrase) if w in wanted)
+        for word in tokens(expansion.replacement):
+            wanted[first] |= _terms_of(searcher, word)
+    held_somewhere = 0
+    for position, record in enumerate(searcher.records):
+        fields = {
+            name: set(searcher._field_terms(name, _field_text(record, name)))
+            for name in wanted_fields()
+        }
+        held = sum(
+            any((name, term) in wanted[w] for name, terms in fields.items() for term in terms)
+            for w in content
+        )
+        docnum = searcher.position_docnum[position]
+        assert coverage[docnum] == pytest.approx(held / len(content)), record.code
+        held_somewhere += held == len(content)
+    assert held_somewhere, "some code must match every word"
+
+
+def test_codes_matching_more_words_rank_higher(searcher: Searcher) -> None:
+    from search_api.searcher import COORDINATION
+
+    query = analyse("ketorolac injection", searcher.vocabulary)
+    keyword_query = searcher.keyword_clauses(query)
+    bm25 = searcher.postings.score(keyword_query.clauses)
+    coverage = searcher.postings.coverage(
+        keyword_query.clauses, keyword_query.stands_for, keyword_query.words
+    )
+    allowed = np.ones(len(searcher.records), dtype=bool)
+    ranking = searcher.keyword_ranking(query, allowed, depth=50)
+    assert {coverage[searcher.position_docnum[p]] for p, _s, _m in ranking} == {0.5, 1.0}
+    for position, score, _matched in ranking:
+        docnum = searcher.position_docnum[position]
+        assert score == pytest.approx(bm25[docnum] * coverage[docnum] ** COORDINATION)
+
+
+def test_prose_is_scored_by_bm25f_alone(searcher: Searcher) -> None:
+    """Past SHORT_QUERY_WORDS content words, filler would earn coverage: no coordination."""
+    from search_api.searcher import SHORT_QUERY_WORDS
+
+    text = "hi I need some help with billing: ketorolac injection for pain, which code fits?"
+    query = analyse(text, searcher.vocabulary)
+    keyword_query = searcher.keyword_clauses(query)
+    assert keyword_query.words > SHORT_QUERY_WORDS
+    bm25 = searcher.postings.score(keyword_query.clauses)
+    ranking = searcher.keyword_ranking(query, np.ones(len(searcher.records), dtype=bool), 50)
+    assert ranking
+    for position, score, _matched in ranking:
+        assert score == pytest.approx(bm25[searcher.position_docnum[position]])
+
+
+def wanted_fields() -> tuple[str, ...]:
+    from indexer.keyword_index import TEXT_FIELDS
+
+    return TEXT_FIELDS
+
+
+def _terms_of(searcher: Searcher, word: str) -> set[tuple[str, str]]:
+    return {(name, term) for name in wanted_fields() for term in searcher._field_terms(name, word)}
