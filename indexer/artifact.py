@@ -71,15 +71,20 @@ class Artifact:
     manifest: dict[str, Any]
 
 
-def load_artifact(index_dir: Path, *, model: str, dimension: int, verify: bool = True) -> Artifact:
-    """The served build, checked: manifest present, files intact, same model and dimension."""
+def load_artifact(
+    index_dir: Path, *, model: str | None, dimension: int | None, verify: bool = True
+) -> Artifact:
+    """The served build, checked: manifest present, files intact, same model and dimension
+    (``model=None``: the caller checks the model later with :func:`check_model`)."""
     link = current_link(index_dir)
     if not link.exists():
         raise IndexUnavailable(f"no index at {index_dir}: run 'codesearch build' first")
     return check_build(link.resolve(), model=model, dimension=dimension, verify=verify)
 
 
-def check_build(build_dir: Path, *, model: str, dimension: int, verify: bool = True) -> Artifact:
+def check_build(
+    build_dir: Path, *, model: str | None, dimension: int | None, verify: bool = True
+) -> Artifact:
     try:
         manifest = json.loads((build_dir / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
@@ -88,12 +93,8 @@ def check_build(build_dir: Path, *, model: str, dimension: int, verify: bool = T
         raise IndexUnavailable(
             f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}: rebuild"
         )
-    built_model = manifest.get("model", {})
-    if built_model.get("name") != model or built_model.get("dimension") != dimension:
-        raise IndexUnavailable(
-            f"index was built with {built_model.get('name')} ({built_model.get('dimension')}d), "
-            f"the service is configured for {model} ({dimension}d): rebuild"
-        )
+    if model is not None:
+        check_model(manifest, model, dimension)
     if verify:
         expected = manifest.get("files", {})
         actual = artifact_files(build_dir)
@@ -104,6 +105,16 @@ def check_build(build_dir: Path, *, model: str, dimension: int, verify: bool = T
                 f"({len(damaged)} file entries differ, e.g. {damaged[0][0]}): rebuild"
             )
     return Artifact(build_dir, manifest)
+
+
+def check_model(manifest: dict[str, Any], model: str, dimension: int | None) -> None:
+    """Refuse a build made with another embedding model or dimension than the service's."""
+    built_model = manifest.get("model", {})
+    if built_model.get("name") != model or built_model.get("dimension") != dimension:
+        raise IndexUnavailable(
+            f"index was built with {built_model.get('name')} ({built_model.get('dimension')}d), "
+            f"the service is configured for {model} ({dimension}d): rebuild"
+        )
 
 
 def package_version() -> str:

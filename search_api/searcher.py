@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -21,7 +21,8 @@ from whoosh import scoring
 from whoosh.searching import Searcher as WhooshSearcher
 
 from indexer.analysis import tokens
-from indexer.artifact import Artifact, load_artifact
+from indexer.artifact import Artifact, check_model, load_artifact
+from indexer.errors import IndexUnavailable
 from indexer.history import HistoryIndex
 from indexer.keyword_index import (
     POSTINGS_FILE,
@@ -97,10 +98,13 @@ class SearchResult:
 class Searcher:
     """Everything a request needs, loaded once."""
 
-    def __init__(self, settings: Settings, artifact: Artifact, encoder: Encoder) -> None:
+    def __init__(
+        self, settings: Settings, artifact: Artifact, encoder: Encoder | Future[Encoder]
+    ) -> None:
+        """``encoder`` may still be loading (a future): the index loads meanwhile, and is
+        checked against the model once that has loaded."""
         self.settings = settings
         self.artifact = artifact
-        self.encoder = encoder
         directory = artifact.directory
         self.records: list[CodeRecord] = []
         with (directory / "records.jsonl").open(encoding="utf-8") as handle:
@@ -159,6 +163,13 @@ class Searcher:
         self.code_order = np.empty(len(self.records), dtype=np.int32)
         by_code = sorted(range(len(self.records)), key=lambda i: self.records[i].code)
         self.code_order[by_code] = np.arange(len(self.records), dtype=np.int32)
+        self.encoder = encoder.result() if isinstance(encoder, Future) else encoder
+        try:
+            check_model(artifact.manifest, self.encoder.name, self.encoder.dimension)
+        except IndexUnavailable:
+            self.close()
+            self._torch_pool.shutdown()
+            raise
 
     def _docnum_positions(self) -> np.ndarray:
         """Record position of each whoosh document number."""
@@ -172,11 +183,14 @@ class Searcher:
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
-        encoder = load_encoder(settings.encoder, settings.embed_precision, settings.encoder_path)
-        artifact = load_artifact(
-            settings.index_dir, model=encoder.name, dimension=encoder.dimension
-        )
-        return cls(settings, artifact, encoder)
+        # Most of start-up is the encoder's imports (torch, transformers,
+        # sentence-transformers): it loads on a thread while the index loads here.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder-load") as pool:
+            encoder = pool.submit(
+                load_encoder, settings.encoder, settings.embed_precision, settings.encoder_path
+            )
+            artifact = load_artifact(settings.index_dir, model=None, dimension=None)
+            return cls(settings, artifact, encoder)
 
     @staticmethod
     def _key(record: CodeRecord) -> str:

@@ -133,6 +133,19 @@ def test_damaged_or_mismatched_builds_are_refused(fresh: Settings) -> None:
         load_artifact(fresh.index_dir, model=model["name"], dimension=model["dimension"])
 
 
+def test_searcher_refuses_a_build_of_another_model(fresh: Settings) -> None:
+    """The encoder loads while the index does; the model check comes once it has."""
+    from search_api.searcher import Searcher
+
+    assert Searcher.open(fresh).encoder.name
+    manifest_path = current_link(fresh.index_dir).resolve() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["model"]["dimension"] += 1
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexUnavailable, match=r"the service is configured for .*: rebuild"):
+        Searcher.open(fresh)
+
+
 # ------------------------------------------------------------------ admin token
 def test_admin_endpoint_absent_without_token(client: TestClient) -> None:
     response = client.post("/admin/reload")
