@@ -280,5 +280,47 @@ def calibrate(
     typer.echo(json.dumps(report, indent=2))
 
 
+@app.command()
+def coverage(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Enrichment coverage of the served index: codes with plain language and synonyms,
+    readable descriptors, and the short-descriptor words the shorthand table expands."""
+    from indexer.artifact import current_link
+    from indexer.coverage import build_vocabulary, enrichment_coverage, read_records
+
+    settings = _settings()
+    link = current_link(settings.index_dir)
+    if not link.exists():
+        raise typer.BadParameter(f"no index at {settings.index_dir}: run 'codesearch build'")
+    records = read_records(link.resolve())
+    report = enrichment_coverage(records, build_vocabulary(records, settings.corpus_dir))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    active = report["active_codes"]
+    words = report["short_descriptor_words"]
+    lines = [
+        f"active codes (HCPCS and CPT): {active}",
+        f"  with plain language: {report['with_plain_language']}",
+        f"  with synonyms: {report['with_synonyms']}",
+        f"  with a readable descriptor: {report['readable_descriptor']}",
+    ]
+    for system, figures in report["by_system"].items():
+        lines.append(
+            f"  {system}: {figures['active']} active, {figures['with_plain_language']} with "
+            f"plain language, {figures['with_synonyms']} with synonyms"
+        )
+    table = report["shorthand_table"]
+    lines += [
+        f"shorthand table: {table['curated']} curated rows + {table['mined']} mined",
+        f"short-descriptor words of active codes: {words}",
+        f"  expanded by the shorthand table: {report['expanded']} ({report['expanded_share']:.1%})",
+        f"  neither expanded nor a word of any long descriptor or plain language: "
+        f"{report['unresolved']} ({report['unresolved_share']:.1%})",
+        "  most frequent of those: "
+        + ", ".join(f"{word} {count}" for word, count in report["most_frequent_unresolved"]),
+    ]
+    typer.echo("\n".join(lines))
+
+
 if __name__ == "__main__":
     app()

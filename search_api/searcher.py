@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,6 +21,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from indexer.analysis import tokens
 from indexer.artifact import Artifact, check_model, load_artifact
+from indexer.coverage import read_records
 from indexer.errors import IndexUnavailable
 from indexer.history import HistoryIndex
 from indexer.keyword_index import (
@@ -106,10 +106,7 @@ class Searcher:
         self.settings = settings
         self.artifact = artifact
         directory = artifact.directory
-        self.records: list[CodeRecord] = []
-        with (directory / "records.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                self.records.append(CodeRecord.from_dict(json.loads(line)))
+        self.records: list[CodeRecord] = read_records(directory)
         self.position = {self._key(r): i for i, r in enumerate(self.records)}
         self.codes_sorted = sorted(
             (r.code, i) for i, r in enumerate(self.records) if r.system != "MODIFIER"
