@@ -28,7 +28,7 @@ from .documents import semantic_text
 from .enrichment import load_enrichment
 from .history import HISTORY_FILE, build_history, save_history
 from .keyword_index import POSTINGS_FILE, build_keyword_index, export_postings
-from .records import CodeRecord
+from .records import RECORDS_FILE, CodeRecord, save_records
 from .settings import Settings
 from .sources import SourceFile, discover, fetch_manifest, sha256_of
 from .vector_index import embed_texts, save_vectors
@@ -91,9 +91,7 @@ def build_index(settings: Settings, *, progress: bool = False) -> BuildResult:
             progress=progress,
         )
         save_vectors(matrix, staging / "vectors.npy")
-        with (staging / "records.jsonl").open("w", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+        save_records(records, staging / RECORDS_FILE)
         history = build_history(catalog.hcpcs_releases)
         save_history(history, staging / HISTORY_FILE)
         newest = catalog.hcpcs_releases[-1].release if catalog.hcpcs_releases else None

@@ -7,7 +7,6 @@ Computed from a built index (its records) and the corpus, so any release can be 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,11 +15,6 @@ from typing import Any
 from .analysis import tokens
 from .records import CodeRecord
 from .vocabulary import Vocabulary, mine_abbreviations
-
-
-def read_records(build_dir: Path) -> list[CodeRecord]:
-    with (build_dir / "records.jsonl").open(encoding="utf-8") as handle:
-        return [CodeRecord.from_dict(json.loads(line)) for line in handle]
 
 
 def build_vocabulary(records: Sequence[CodeRecord], corpus_dir: Path) -> Vocabulary:
@@ -65,13 +59,13 @@ def enrichment_coverage(records: Sequence[CodeRecord], vocabulary: Vocabulary) -
             ),
         }
     total = max(len(words), 1)
+    totals = {
+        name: sum(figures[name] for figures in by_system.values())
+        for name in ("with_plain_language", "with_synonyms", "readable_descriptor")
+    }
     return {
         "active_codes": len(active),
-        "with_plain_language": sum(bool(r.plain_language) for r in active),
-        "with_synonyms": sum(bool(r.synonyms) for r in active),
-        "readable_descriptor": sum(
-            bool(r.descriptor_long or r.descriptor_expanded) for r in active
-        ),
+        **totals,
         "by_system": by_system,
         "shorthand_table": {
             "curated": len(vocabulary.abbreviations) - vocabulary.mined_abbreviations,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 CPT_PATTERN = re.compile(r"^(\d{5}|\d{4}[FTUM])$")
@@ -109,3 +111,17 @@ class CodeRecord:
         values = {k: v for k, v in data.items() if k != "display"}
         rvu = values.pop("rvu", None)
         return cls(**values, rvu=RvuInfo(**rvu) if rvu else None)
+
+
+RECORDS_FILE = "records.jsonl"  # one CodeRecord per line, in a build's folder
+
+
+def save_records(records: list[CodeRecord], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+
+
+def read_records(path: Path) -> list[CodeRecord]:
+    with path.open(encoding="utf-8") as handle:
+        return [CodeRecord.from_dict(json.loads(line)) for line in handle]

@@ -285,13 +285,14 @@ def coverage(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Enrichment coverage of the served index: codes with plain language and synonyms,
     readable descriptors, and the short-descriptor words the shorthand table expands."""
     from indexer.artifact import current_link
-    from indexer.coverage import build_vocabulary, enrichment_coverage, read_records
+    from indexer.coverage import build_vocabulary, enrichment_coverage
+    from indexer.records import RECORDS_FILE, read_records
 
     settings = _settings()
     link = current_link(settings.index_dir)
     if not link.exists():
         raise typer.BadParameter(f"no index at {settings.index_dir}: run 'codesearch build'")
-    records = read_records(link.resolve())
+    records = read_records(link.resolve() / RECORDS_FILE)
     report = enrichment_coverage(records, build_vocabulary(records, settings.corpus_dir))
     if as_json:
         typer.echo(json.dumps(report, indent=2))

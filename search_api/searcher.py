@@ -21,7 +21,6 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from indexer.analysis import tokens
 from indexer.artifact import Artifact, check_model, load_artifact
-from indexer.coverage import read_records
 from indexer.errors import IndexUnavailable
 from indexer.history import HistoryIndex
 from indexer.keyword_index import (
@@ -32,7 +31,7 @@ from indexer.keyword_index import (
     schema,
 )
 from indexer.prefix_index import PrefixIndex
-from indexer.records import CodeRecord
+from indexer.records import RECORDS_FILE, CodeRecord, read_records
 from indexer.settings import Settings
 from indexer.vector_index import VectorIndex
 from indexer.vocabulary import Vocabulary
@@ -75,6 +74,11 @@ RRF_K = 10.0
 DEPTH = 100  # candidates taken from each channel before fusion
 
 
+def is_short(content_words: int) -> bool:
+    """A query as typed into a search box, rather than prose (see CHANNEL_WEIGHTS)."""
+    return content_words <= SHORT_QUERY_WORDS
+
+
 @dataclass
 class Hit:
     record: CodeRecord
@@ -106,7 +110,7 @@ class Searcher:
         self.settings = settings
         self.artifact = artifact
         directory = artifact.directory
-        self.records: list[CodeRecord] = read_records(directory)
+        self.records: list[CodeRecord] = read_records(directory / RECORDS_FILE)
         self.position = {self._key(r): i for i, r in enumerate(self.records)}
         self.codes_sorted = sorted(
             (r.code, i) for i, r in enumerate(self.records) if r.system != "MODIFIER"
@@ -365,7 +369,7 @@ class Searcher:
         if not clauses:
             return []
         by_docnum = self.postings.score(clauses)
-        if 1 < keyword_query.words <= SHORT_QUERY_WORDS:
+        if keyword_query.words > 1 and is_short(keyword_query.words):
             # Coordination: a code that matches more of the query's words ranks higher
             # ("heated humidifier for cpap": the humidifier that is also heated).
             held = self.postings.coverage(clauses, keyword_query.stands_for, keyword_query.words)
@@ -477,7 +481,7 @@ class Searcher:
             named.sort(key=lambda hit: (-hit.length, keyword_rank.get(hit.index, depth)))
             rankings["name"] = [hit.index for hit in named[:depth]]
             names = {hit.index: hit.name for hit in named[:depth]}
-        short = len(self.content_words(query.words)) <= SHORT_QUERY_WORDS
+        short = is_short(len(self.content_words(query.words)))
         weights = CHANNEL_WEIGHTS if short else PROSE_CHANNEL_WEIGHTS
         fused = reciprocal_rank_fusion(rankings, weights, k=RRF_K)
         hits = []
