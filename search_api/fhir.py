@@ -106,12 +106,37 @@ def allowed(*names: str) -> Callable[[Request], None]:
     return check
 
 
+MAX_BODY_BYTES = 1_000_000  # a Parameters resource of a few codes is well under 10 kB
+MAX_BODY_DEPTH = 16  # Parameters > parameter > valueCoding > ...: a handful of levels
+
+
+def json_depth(value: Any) -> int:
+    """Nesting depth of parsed JSON (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            stack.append((child, depth + 1))
+        deepest = max(deepest, depth + (1 if isinstance(item, dict | list) else 0))
+    return deepest
+
+
 async def body_parameters(request: Request, names: tuple[str, ...]) -> dict[str, list[Any]]:
     """The parameters of a POSTed ``Parameters`` resource, by name, with their values."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise FhirError(413, "too-costly", f"the body is over {MAX_BODY_BYTES} bytes")
     try:
-        body = json.loads(await request.body() or b"null")
+        body = json.loads(raw or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FhirError(400, "structure", f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise FhirError(400, "structure", "the body is nested too deeply") from None
+    if json_depth(body) > MAX_BODY_DEPTH:
+        raise FhirError(400, "structure", f"the body is nested over {MAX_BODY_DEPTH} levels")
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
         raise FhirError(400, "structure", "the body must be a FHIR Parameters resource")
     found: dict[str, list[Any]] = {}
