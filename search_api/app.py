@@ -42,11 +42,14 @@ log = logging.getLogger("codesearch.api")
 
 
 class RequestLog:
-    """Logs method, path, status, time and a request id (also sent as ``X-Request-ID``).
+    """Logs method, route, status, time and a request id (also sent as ``X-Request-ID``).
 
-    Never the raw query text by default: clinicians may type patient details; only its
-    length is logged unless ``log_queries`` is set. A plain ASGI middleware: Starlette's
-    ``BaseHTTPMiddleware`` costs more per request than the autocomplete lookup itself.
+    Never user-typed text by default: clinicians may type patient details into the query,
+    the path (``/codes/{code}``) or a body. The line carries the route's template, never the
+    path as sent, and only the length of the query string, unless ``log_queries`` is set
+    (then ``q`` is logged escaped by ``repr``, so no control character forges a line). A
+    plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs more per request than
+    the autocomplete lookup itself.
     """
 
     def __init__(self, app: ASGIApp, log_queries: bool = False) -> None:
@@ -72,17 +75,27 @@ class RequestLog:
             await self.app(scope, receive, send_with_id)
         finally:
             if log.isEnabledFor(logging.INFO):
-                query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("q", [""])[0]
-                shown = repr(query) if self.log_queries else f"<{len(query)} chars>"
+                raw = scope.get("query_string", b"").decode("latin-1")
+                if self.log_queries:
+                    shown = repr(parse_qs(raw).get("q", [""])[0])
+                else:
+                    shown = f"<{len(raw)} chars>"
                 log.info(
-                    "%s %s %s q=%s status=%d %.1fms",
+                    "%s %s %s query=%s status=%d %.1fms",
                     request_id,
                     scope["method"],
-                    scope["path"],
+                    route_template(scope),
                     shown,
                     status,
                     (time.perf_counter() - started) * 1000,
                 )
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (``/codes/{code}``), never the path as sent."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) and path else "<no route>"
 
 
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:

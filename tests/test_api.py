@@ -96,4 +96,15 @@ def test_query_text_is_not_logged(client: TestClient, caplog: pytest.LogCaptureF
     with caplog.at_level("INFO", logger="codesearch.api"):
         client.get("/search", params={"q": secret})
     assert caplog.records and all(secret not in r.getMessage() for r in caplog.records)
-    assert any(f"<{len(secret)} chars>" in r.getMessage() for r in caplog.records)
+    assert any(" /search query=<" in r.getMessage() for r in caplog.records)
+
+
+def test_path_text_is_not_logged(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    """A clinician may paste a patient into the path: the log carries the route template."""
+    with caplog.at_level("INFO", logger="codesearch.api"):
+        client.get("/codes/John%20Doe%20123-45-6789%0Aforged%00line")
+        client.get("/nowhere/John%20Doe")
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages and not any("John" in m or "forged" in m or "\x00" in m for m in messages)
+    assert any(" /codes/{code} " in m for m in messages)
+    assert any(" <no route> " in m for m in messages)
