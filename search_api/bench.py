@@ -502,7 +502,6 @@ def tantivy_reference(searcher: Searcher, mix: list[BenchQuery]) -> dict[str, An
     from indexer.keyword_index import TEXT_FIELDS
 
     from .query import analyse
-    from .searcher import FIELD_BOOSTS
 
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("key", stored=True, tokenizer_name="raw")
@@ -538,7 +537,9 @@ def tantivy_reference(searcher: Searcher, mix: list[BenchQuery]) -> dict[str, An
             searcher.keyword_ranking(query, allowed, 100)
             whoosh_ms.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
-            parsed = index.parse_query(words, list(TEXT_FIELDS), field_boosts=FIELD_BOOSTS)
+            parsed = index.parse_query(
+                words, list(TEXT_FIELDS), field_boosts=dict(searcher.ranking.field_boosts)
+            )
             tsearcher.search(parsed, 300)
             tantivy_ms.append((time.perf_counter() - started) * 1000)
         whoosh_p, tantivy_p = percentiles(whoosh_ms), percentiles(tantivy_ms)

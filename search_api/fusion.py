@@ -8,6 +8,7 @@ higher. ``k`` damps the difference between neighbouring ranks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 
@@ -18,7 +19,7 @@ class FusedHit(NamedTuple):
 
 
 def reciprocal_rank_fusion(
-    rankings: dict[str, list[int]], weights: dict[str, float], k: float = 60.0
+    rankings: Mapping[str, list[int]], weights: Mapping[str, float], k: float = 60.0
 ) -> list[FusedHit]:
     """Fuse ranked lists of record indexes (best first) into one list, best first.
 

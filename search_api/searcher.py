@@ -10,9 +10,11 @@ import bisect
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -51,32 +53,59 @@ class KeywordQuery(NamedTuple):
     words: int  # query words that carry meaning (stop words excluded)
 
 
-# Field weights for BM25F; tuned with `codesearch eval` on the project's query sets.
-FIELD_BOOSTS = {"descriptor": 2.0, "short": 1.0, "synonyms": 2.0, "plain": 1.0}
-EXPANSION_BOOST = {"brand": 0.5, "lay": 0.8, "abbreviation": 0.8}
-FUZZY_BOOST = 0.25
 BM25_B, BM25_K1 = 0.3, 1.2  # weak length normalisation: descriptors are short, synonyms many
-# "name": codes one of whose synonyms the query contains whole (search_api/names.py).
-# A name must cover a quarter of the query's terms: "office visit" inside a sentence-long
-# description says little about which visit.
-#
-# Two kinds of text reach the search: queries typed into a box (a few words) and prose (a
-# note, a chatbot message). In a short query every word counts, so the keyword channel
-# multiplies BM25F by (share of the query's words a code matches) ** COORDINATION. In
-# prose, filler words ("help with billing", "visit note") would earn codes that share, so
-# prose is scored by BM25F alone and leans more on the embedding, which reads the gist.
-CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.5, "name": 0.3}
-PROSE_CHANNEL_WEIGHTS = {"keyword": 1.0, "semantic": 0.7, "name": 0.3}
-SHORT_QUERY_WORDS = 6  # content words (stop words excluded)
-COORDINATION = 1.0
-NAME_MIN_COVERAGE = 0.25
-RRF_K = 10.0
-DEPTH = 100  # candidates taken from each channel before fusion
 
 
-def is_short(content_words: int) -> bool:
-    """A query as typed into a search box, rather than prose (see CHANNEL_WEIGHTS)."""
-    return content_words <= SHORT_QUERY_WORDS
+@dataclass(frozen=True)
+class RankingConfig:
+    """Every tunable of the ranking, in one immutable value (tuned with ``codesearch eval``).
+
+    Two kinds of text reach the search: queries typed into a box (a few words) and prose
+    (a note, a chatbot message). In a short query every word counts, so the keyword channel
+    multiplies BM25F by (share of the query's words a code matches) ** ``coordination``. In
+    prose, filler words ("help with billing", "visit note") would earn codes that share, so
+    prose is scored by BM25F alone and leans more on the embedding, which reads the gist.
+
+    The "name" channel ranks codes one of whose synonyms the query contains whole
+    (``search_api/names.py``). A name must cover ``name_min_coverage`` of the query's
+    terms: "office visit" inside a sentence-long description says little about which visit.
+
+    A weight of 0 switches a channel off; the quality tests switch each off in turn to show
+    the floors notice (``tests/test_quality.py``).
+    """
+
+    field_boosts: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(
+            {"descriptor": 2.0, "short": 1.0, "synonyms": 2.0, "plain": 1.0}
+        )
+    )
+    expansion_boost: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({"brand": 0.5, "lay": 0.8, "abbreviation": 0.8})
+    )
+    fuzzy_boost: float = 0.25
+    channel_weights: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({"keyword": 1.0, "semantic": 0.5, "name": 0.3})
+    )
+    prose_channel_weights: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({"keyword": 1.0, "semantic": 0.7, "name": 0.3})
+    )
+    short_query_words: int = 6  # content words (stop words excluded)
+    coordination: float = 1.0
+    name_min_coverage: float = 0.25
+    rrf_k: float = 10.0
+    depth: int = 100  # candidates taken from each channel before fusion
+    expand_vocabulary: bool = True  # lay terms, brands and shorthand added to the query
+
+    def is_short(self, content_words: int) -> bool:
+        """A query as typed into a search box, rather than prose."""
+        return content_words <= self.short_query_words
+
+    def weights(self, content_words: int) -> Mapping[str, float]:
+        """Fusion weights for a query of this many content words."""
+        return self.channel_weights if self.is_short(content_words) else self.prose_channel_weights
+
+
+DEFAULT_RANKING = RankingConfig()
 
 
 @dataclass
@@ -103,11 +132,16 @@ class Searcher:
     """Everything a request needs, loaded once."""
 
     def __init__(
-        self, settings: Settings, artifact: Artifact, encoder: Encoder | Future[Encoder]
+        self,
+        settings: Settings,
+        artifact: Artifact,
+        encoder: Encoder | Future[Encoder],
+        ranking: RankingConfig = DEFAULT_RANKING,
     ) -> None:
         """``encoder`` may still be loading (a future): the index loads meanwhile, and is
         checked against the model once that has loaded."""
         self.settings = settings
+        self.ranking = ranking
         self.artifact = artifact
         directory = artifact.directory
         self.records: list[CodeRecord] = read_records(directory / RECORDS_FILE)
@@ -308,7 +342,7 @@ class Searcher:
         return [
             word
             for word in dict.fromkeys(words)
-            if any(self._field_terms(field_name, word) for field_name in FIELD_BOOSTS)
+            if any(self._field_terms(field_name, word) for field_name in TEXT_FIELDS)
         ]
 
     def keyword_clauses(self, query: AnalysedQuery) -> KeywordQuery:
@@ -316,6 +350,7 @@ class Searcher:
         OR over fields; a word no field knows adds its close spellings (fuzzy), weakly.
         Each clause also names the query word it stands for: an expansion stands for the
         first word of the phrase it expands."""
+        ranking = self.ranking
         clauses: list[tuple[str, str, float]] = []
         stands_for: list[int] = []
         number = {word: i for i, word in enumerate(self.content_words(query.words))}
@@ -323,7 +358,7 @@ class Searcher:
         def add_words(words: list[str], weight: float, fuzzy: bool, word_number: int) -> None:
             for word in words:
                 before = len(clauses)
-                for field_name, boost in FIELD_BOOSTS.items():
+                for field_name, boost in ranking.field_boosts.items():
                     for term in self._field_terms(field_name, word):
                         clauses.append((field_name, term, boost * weight))
                 if fuzzy and len(word) >= 4 and word.isalpha() and not self._known(word):
@@ -336,7 +371,7 @@ class Searcher:
             source = [number[w] for w in tokens(expansion.phrase) if w in number]
             add_words(
                 tokens(expansion.replacement),
-                EXPANSION_BOOST[expansion.table],
+                ranking.expansion_boost[expansion.table],
                 fuzzy=False,
                 word_number=source[0] if source else -1,
             )
@@ -352,7 +387,7 @@ class Searcher:
             with self._whoosh_lock:
                 reader = self._whoosh.reader()
                 found = [
-                    (field_name, near, FUZZY_BOOST)
+                    (field_name, near, self.ranking.fuzzy_boost)
                     for field_name in ("descriptor", "synonyms")
                     for near in sorted(reader.terms_within(field_name, word, distance, prefix=1))
                 ]
@@ -369,11 +404,11 @@ class Searcher:
         if not clauses:
             return []
         by_docnum = self.postings.score(clauses)
-        if keyword_query.words > 1 and is_short(keyword_query.words):
+        if keyword_query.words > 1 and self.ranking.is_short(keyword_query.words):
             # Coordination: a code that matches more of the query's words ranks higher
             # ("heated humidifier for cpap": the humidifier that is also heated).
             held = self.postings.coverage(clauses, keyword_query.stands_for, keyword_query.words)
-            by_docnum *= held**COORDINATION
+            by_docnum *= held**self.ranking.coordination
         scores = np.zeros(len(self.records), dtype=np.float32)
         scores[self.docnum_position] = by_docnum
         scores = np.where(allowed, scores, 0.0)
@@ -435,11 +470,13 @@ class Searcher:
         query = analyse(text, self.vocabulary, self.repair_words)
         if not query.words:
             raise BadRequest("the query has no searchable words or codes")
+        if not self.ranking.expand_vocabulary:
+            query.expansions = []
         allowed = self._allowed(system, include_terminated or active_on is not None)
         if active_on is not None:  # codes valid on that day, by the releases' dates
             allowed &= self.history.active_mask(active_on)
         wanted = offset + limit
-        depth = max(DEPTH, wanted)
+        depth = max(self.ranking.depth, wanted)
 
         pinned: list[int] = []
         if query.code_prefix:
@@ -453,7 +490,11 @@ class Searcher:
         ]
 
         if not query.code_prefix or len(hits) < wanted:
-            hits += self._text_hits(query, allowed, depth, mode, skip=set(pinned))
+            text_hits = self._text_hits(query, allowed, depth, mode, skip=set(pinned))
+            if text_hits:  # a named code ranks first on every scale (BM25F is unbounded)
+                for hit in hits:
+                    hit.score = max(hit.score, text_hits[0].score)
+            hits += text_hits
         return SearchResult(query, mode, len(hits), hits[offset:wanted])
 
     def _text_hits(
@@ -475,15 +516,14 @@ class Searcher:
         names: dict[int, str] = {}
         if mode == "hybrid":
             query_terms = self._field_terms("synonyms", " ".join(query.words))
-            named = self.names.ranking(query_terms, allowed, NAME_MIN_COVERAGE)
+            named = self.names.ranking(query_terms, allowed, self.ranking.name_min_coverage)
             # Names of equal length: the keyword channel's order decides.
             keyword_rank = {i: r for r, i in enumerate(rankings["keyword"])}
             named.sort(key=lambda hit: (-hit.length, keyword_rank.get(hit.index, depth)))
             rankings["name"] = [hit.index for hit in named[:depth]]
             names = {hit.index: hit.name for hit in named[:depth]}
-        short = is_short(len(self.content_words(query.words)))
-        weights = CHANNEL_WEIGHTS if short else PROSE_CHANNEL_WEIGHTS
-        fused = reciprocal_rank_fusion(rankings, weights, k=RRF_K)
+        weights = self.ranking.weights(len(self.content_words(query.words)))
+        fused = reciprocal_rank_fusion(rankings, weights, k=self.ranking.rrf_k)
         hits = []
         for item in fused:
             if item.index in skip:

@@ -92,8 +92,6 @@ def test_coverage_is_the_share_of_query_words_a_code_matches(searcher: Searcher,
 
 
 def test_codes_matching_more_words_rank_higher(searcher: Searcher) -> None:
-    from search_api.searcher import COORDINATION
-
     query = analyse("ketorolac injection", searcher.vocabulary)
     keyword_query = searcher.keyword_clauses(query)
     bm25 = searcher.postings.score(keyword_query.clauses)
@@ -105,17 +103,17 @@ def test_codes_matching_more_words_rank_higher(searcher: Searcher) -> None:
     assert {coverage[searcher.position_docnum[p]] for p, _s, _m in ranking} == {0.5, 1.0}
     for position, score, _matched in ranking:
         docnum = searcher.position_docnum[position]
-        assert score == pytest.approx(bm25[docnum] * coverage[docnum] ** COORDINATION)
+        assert score == pytest.approx(
+            bm25[docnum] * coverage[docnum] ** searcher.ranking.coordination
+        )
 
 
 def test_prose_is_scored_by_bm25f_alone(searcher: Searcher) -> None:
-    """Past SHORT_QUERY_WORDS content words, filler would earn coverage: no coordination."""
-    from search_api.searcher import SHORT_QUERY_WORDS
-
+    """Past short_query_words content words, filler would earn coverage: no coordination."""
     text = "hi I need some help with billing: ketorolac injection for pain, which code fits?"
     query = analyse(text, searcher.vocabulary)
     keyword_query = searcher.keyword_clauses(query)
-    assert keyword_query.words > SHORT_QUERY_WORDS
+    assert keyword_query.words > searcher.ranking.short_query_words
     bm25 = searcher.postings.score(keyword_query.clauses)
     ranking = searcher.keyword_ranking(query, np.ones(len(searcher.records), dtype=bool), 50)
     assert ranking
