@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "corpus",
         description="The project's own enrichment: synonyms, plain language, vocabulary tables.",
     )
+    eval_dir: Path = Field(
+        default=PROJECT_ROOT.parent / "shared" / "eval",
+        description="Evaluation query sets (*.jsonl) beside the project's own in "
+        "corpus/eval/: `codesearch quality` and the quality tests measure every one.",
+    )
     index_dir: Path = Field(
         default=PROJECT_ROOT / "var" / "index",
         description="Where index builds live; 'current' points at the served build.",
@@ -107,7 +112,7 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "data_dir", "corpus_dir", "index_dir", "cache_dir", "encoder_path", mode="after"
+        "data_dir", "corpus_dir", "eval_dir", "index_dir", "cache_dir", "encoder_path", mode="after"
     )
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:

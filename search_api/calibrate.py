@@ -153,4 +153,48 @@ def calibrate(
     return report
 
 
-__all__ = ["Sample", "calibrate", "collect", "fit", "hit_confidences", "measure"]
+def shipped_rates(
+    searcher: Searcher, query_files: dict[str, Path], offtopic: Path
+) -> dict[str, dict[str, float]]:
+    """What the shipped model does, text by text as POST /search sees it (unwrapped): the
+    share of off-topic texts flagged ``no_confident_match``, and per query set the share of
+    texts whose top hit is correct that are *not* flagged (kept). The quality tests hold
+    these near the committed figures."""
+    negatives = read_offtopic(offtopic)
+    samples = collect_plain(searcher, {name: read_queries(p) for name, p in query_files.items()})
+    rates: dict[str, dict[str, float]] = {}
+    flagged = sum(1 for text in negatives if _flagged(searcher, text))
+    rates["offtopic"] = {"texts": len(negatives), "flagged": round(flagged / len(negatives), 4)}
+    for name, (correct, kept) in samples.items():
+        rates[name] = {"correct_top1": correct, "kept": round(kept / (correct or 1), 4)}
+    return rates
+
+
+def _flagged(searcher: Searcher, text: str) -> bool:
+    try:
+        result = searcher.search(text, limit=DEPTH)
+    except BadRequest:
+        return True
+    return no_confident_match(hit_confidences(result))
+
+
+def collect_plain(
+    searcher: Searcher, positives: dict[str, list[dict[str, Any]]]
+) -> dict[str, tuple[int, int]]:
+    """Per query set: (texts whose top hit is a gold code, those of them not flagged)."""
+    found: dict[str, tuple[int, int]] = {}
+    for name, queries in positives.items():
+        correct = kept = 0
+        for query in queries:
+            try:
+                result = searcher.search(query["query"], limit=DEPTH)
+            except BadRequest:
+                continue
+            if result.hits and result.hits[0].record.code in query["gold"]:
+                correct += 1
+                kept += not no_confident_match(hit_confidences(result))
+        found[name] = (correct, kept)
+    return found
+
+
+__all__ = ["Sample", "calibrate", "collect", "fit", "hit_confidences", "measure", "shipped_rates"]

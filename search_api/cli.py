@@ -161,6 +161,57 @@ def evaluate(
 
 
 @app.command()
+def quality(
+    record: Annotated[
+        bool, typer.Option(help="Write the measured figures as the committed ones.")
+    ] = False,
+    modes: Annotated[str, typer.Option(help="Comma-separated modes.")] = "keyword,semantic,hybrid",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Every query set (the shared eval folder and corpus/eval/) in every mode, against the
+    committed figures in corpus/eval/figures.json; exit 1 on a drop past the tolerance."""
+    from .calibrate import shipped_rates
+    from .evaluate import (
+        FIGURES_FILE,
+        format_figures,
+        measure_sets,
+        query_sets,
+        read_figures,
+        regressions,
+    )
+    from .searcher import Searcher
+
+    settings = _settings()
+    ensure_index()
+    searcher = Searcher.open(settings)
+    sets = query_sets(settings.eval_dir, settings.corpus_dir)
+    measured = measure_sets(searcher, sets, tuple(m for m in modes.split(",") if m))
+    rates = shipped_rates(searcher, sets, settings.corpus_dir / "eval" / "offtopic.jsonl")
+    path = settings.corpus_dir / "eval" / FIGURES_FILE
+    if as_json:
+        typer.echo(json.dumps({"sets": measured, "confidence": rates}, indent=2))
+    else:
+        typer.echo(format_figures(measured))
+        typer.echo(json.dumps(rates))
+    if record:
+        manifest = searcher.artifact.manifest
+        figures = {
+            "index": {"releases": manifest["releases"], "model": manifest["model"]["name"]},
+            "sets": measured,
+            "confidence": rates,
+        }
+        path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"recorded in {path}", err=True)
+        return
+    if path.exists():
+        failures = regressions(measured, read_figures(path))
+        for line in failures:
+            typer.echo(f"below the committed figure: {line}", err=True)
+        if failures:
+            raise typer.Exit(1)
+
+
+@app.command()
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     queries: Annotated[int, typer.Option(help="Size of the fixed query mix (>= 500).")] = 600,

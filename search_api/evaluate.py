@@ -92,3 +92,80 @@ def format_report(report: dict[str, Any], misses: int = 20) -> str:
                     f"gold={','.join(miss['gold'])} top={','.join(miss['top'])}"
                 )
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------- figures and floors
+# The committed figures of every query set, per mode: docs/quality.md reports them and the
+# quality tests fail when a measured MRR or R@1 falls more than TOLERANCE below them.
+# `codesearch quality --record` rewrites the file, so raising the bar is one command.
+FIGURES_FILE = "figures.json"
+TOLERANCE = 0.02
+FLOORED = ("R@1", "MRR")
+MODES = ("keyword", "semantic", "hybrid")
+NOT_QUERY_SETS = {"offtopic"}  # texts no code fits: the confidence model's negatives
+
+
+def query_sets(eval_dir: Path, corpus_dir: Path) -> dict[str, Path]:
+    """Every evaluation query file, by name (its stem): the shared sets, then the project's
+    own in ``corpus/eval/``."""
+    found: dict[str, Path] = {}
+    for folder in (eval_dir, corpus_dir / "eval"):
+        for path in sorted(folder.glob("*.jsonl")):
+            if path.stem not in NOT_QUERY_SETS:
+                found.setdefault(path.stem, path)
+    return found
+
+
+def measure_sets(
+    searcher: Searcher, sets: dict[str, Path], modes: tuple[str, ...] = MODES
+) -> dict[str, dict[str, Any]]:
+    """``{set: {"queries": n, mode: {R@1, R@5, R@10, MRR}}}`` for each query set."""
+    measured: dict[str, dict[str, Any]] = {}
+    for name, path in sets.items():
+        report = evaluate_file(searcher, path, list(modes))
+        measured[name] = {"queries": report["queries"]}
+        for mode, data in report["modes"].items():
+            measured[name][mode] = data["overall"]
+    return measured
+
+
+def read_figures(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def regressions(
+    measured: dict[str, dict[str, Any]], figures: dict[str, Any], tolerance: float = TOLERANCE
+) -> list[str]:
+    """Each floored figure (R@1, MRR) that fell more than ``tolerance`` below the committed
+    one, as a readable line; a set or mode with no committed figure is a failure too."""
+    committed = figures["sets"]
+    failures = []
+    for name, by_mode in measured.items():
+        if name not in committed:
+            failures.append(f"{name}: no committed figures (run `codesearch quality --record`)")
+            continue
+        for mode, metrics in by_mode.items():
+            if mode == "queries":
+                continue
+            for metric in FLOORED:
+                floor = committed[name][mode][metric] - tolerance
+                if metrics[metric] < floor:
+                    failures.append(
+                        f"{name} {mode} {metric} {metrics[metric]:.3f} < "
+                        f"{committed[name][mode][metric]:.3f} - {tolerance}"
+                    )
+    return failures
+
+
+def format_figures(measured: dict[str, dict[str, Any]]) -> str:
+    """A markdown table, one row per set and mode (what docs/quality.md shows)."""
+    lines = ["| set | queries | mode | R@1 | R@5 | R@10 | MRR |", "|---|---|---|---|---|---|---|"]
+    for name, by_mode in measured.items():
+        for mode in MODES:
+            if mode in by_mode:
+                m = by_mode[mode]
+                lines.append(
+                    f"| {name} | {by_mode['queries']} | {mode} | {m['R@1']:.3f} | {m['R@5']:.3f}"
+                    f" | {m['R@10']:.3f} | {m['MRR']:.3f} |"
+                )
+    return "\n".join(lines)

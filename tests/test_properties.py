@@ -236,3 +236,165 @@ def test_analyser_properties(searcher: Searcher) -> None:
 
     ran = run(ANALYSER_EXAMPLES, TEXT, check)
     assert ran >= ANALYSER_EXAMPLES * 0.95
+
+
+# ------------------------------------------------------- answers, not only statuses
+QUERY_WORDS = st.lists(st.one_of(WORDS, CODELIKE, st.sampled_from(["pump", "x-ray", "E0601"])))
+
+
+def evidence(result: dict[str, Any]) -> bool:
+    return bool(result["matched_fields"] or result["similarity"] is not None)
+
+
+def test_search_answers_are_well_formed(client: TestClient) -> None:
+    """On 200: no more than ``limit`` results, no code twice, scores never rise, every
+    result says why it matched, and a page is the slice of the longer answer."""
+
+    def check(example: tuple[list[str], int, int, str]) -> None:
+        words, limit, offset, mode = example
+        params = {"q": " ".join(words) or "x", "limit": limit, "offset": offset, "mode": mode}
+        response = client.get("/search", params=params)
+        no_5xx(response)
+        if response.status_code != 200:
+            return
+        results = response.json()["results"]
+        codes = [(r["system"], r["code"]) for r in results]
+        assert len(results) <= limit and len(codes) == len(set(codes)), codes
+        scores = [r["score"] for r in results]
+        assert scores == sorted(scores, reverse=True), scores
+        assert all(evidence(r) for r in results), results
+        whole = client.get("/search", params={**params, "offset": 0, "limit": offset + limit})
+        assert [r["code"] for r in whole.json()["results"][offset:]] == [c for _s, c in codes]
+
+    strategy = st.tuples(
+        QUERY_WORDS.filter(bool),
+        st.integers(1, 20),
+        st.integers(0, 15),
+        st.sampled_from(["hybrid", "keyword", "semantic"]),
+    )
+    assert run(300, strategy, check) >= 285
+
+
+def test_autocomplete_answers_are_well_formed(client: TestClient) -> None:
+    def check(example: tuple[list[str], int]) -> None:
+        words, limit = example
+        response = client.get("/autocomplete", params={"q": " ".join(words), "limit": limit})
+        no_5xx(response)
+        if response.status_code == 200:
+            codes = [(r["system"], r["code"]) for r in response.json()["results"]]
+            assert len(codes) <= limit and len(codes) == len(set(codes)), codes
+
+    assert run(300, st.tuples(QUERY_WORDS.filter(bool), st.integers(1, 20)), check) >= 285
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+DEEP = st.integers(20, 20_000).map(lambda n: "[" * n + "]" * n)
+
+
+def test_post_search_never_fails_on_generated_bodies(client: TestClient) -> None:
+    bodies = st.one_of(
+        JSON.map(lambda j: {"json": j}),
+        st.fixed_dictionaries(
+            {"text": TEXT, "limit": st.one_of(st.integers(-3, 200), JSON)},
+            optional={"system": st.sampled_from(["HCPCS", "CPT", "X", ""]), "extra": JSON},
+        ).map(lambda j: {"json": j}),
+        st.one_of(DEEP, st.binary(max_size=80)).map(lambda raw: {"content": raw}),
+    )
+
+    def check(body: dict[str, Any]) -> None:
+        response = client.post("/search", headers={"content-type": "application/json"}, **body)
+        no_5xx(response)
+        if response.status_code == 200:
+            answer = response.json()
+            assert all(0.0 <= r["confidence"] <= 1.0 for r in answer["results"])
+            limit = (
+                body.get("json", {}).get("limit", 5) if isinstance(body.get("json"), dict) else 5
+            )
+            assert len(answer["results"]) <= limit
+
+    assert run(500, bodies, check) >= 475
+
+
+FHIR_POSTS = ["/fhir/CodeSystem/$lookup", "/fhir/ValueSet/$expand", "/fhir/ValueSet/$validate-code"]
+FHIR_VALUE = st.one_of(
+    st.tuples(st.sampled_from(["valueString", "valueCode", "valueUri"]), st.one_of(TEXT, JSON)),
+    st.tuples(st.sampled_from(["valueInteger", "valueBoolean"]), JSON),
+)
+FHIR_PARAMETER = st.tuples(
+    st.sampled_from(["code", "system", "url", "filter", "count", "offset", "display", "x", ""]),
+    FHIR_VALUE,
+).map(lambda p: {"name": p[0], p[1][0]: p[1][1]})
+
+
+def test_fhir_post_bodies_never_fail(client: TestClient) -> None:
+    bodies = st.one_of(
+        st.lists(FHIR_PARAMETER, max_size=5).map(
+            lambda ps: json_body({"resourceType": "Parameters", "parameter": ps})
+        ),
+        JSON.map(json_body),
+        DEEP.map(str.encode),
+        DEEP.map(
+            lambda nested: f'{{"resourceType": "Parameters", "parameter": {nested}}}'.encode()
+        ),
+    )
+
+    def check(example: tuple[str, bytes]) -> None:
+        path, body = example
+        response = client.post(
+            path, content=body, headers={"content-type": "application/fhir+json"}
+        )
+        no_5xx(response, fhir=True)
+
+    assert run(600, st.tuples(st.sampled_from(FHIR_POSTS), bodies), check) >= 570
+
+
+def json_body(value: Any) -> bytes:
+    import json
+
+    return json.dumps(value).encode()
+
+
+def test_mcp_tools_never_fail_on_generated_arguments(searcher: Searcher) -> None:
+    """Tool calls with generated arguments come back as a result or a tool error, and the
+    session stays usable."""
+    import anyio
+    from mcp import Client
+
+    from search_api.mcp_server import build_mcp_server
+
+    server = build_mcp_server(searcher)
+    arguments = st.one_of(
+        st.tuples(
+            st.just("search_codes"),
+            st.fixed_dictionaries(
+                {"query": st.one_of(TEXT, JSON)},
+                optional={"limit": JSON, "system": st.one_of(st.sampled_from(["CPT", "x"]), JSON)},
+            ),
+        ),
+        st.tuples(st.just("lookup_code"), st.fixed_dictionaries({"code": st.one_of(TEXT, JSON)})),
+        st.tuples(
+            st.sampled_from(["search_codes", "lookup_code", "nope"]),
+            JSON.filter(lambda j: isinstance(j, dict)),
+        ),
+    )
+
+    def check(example: tuple[str, dict[str, Any]]) -> None:
+        name, args = example
+
+        async def call() -> None:
+            async with Client(server) as session:
+                result = await session.call_tool(name, args)
+                if not result.is_error:
+                    assert isinstance(result.structured_content, dict)
+                alive = await session.call_tool("lookup_code", {"code": "J1885"})
+                assert not alive.is_error
+
+        anyio.run(call)
+
+    assert run(200, arguments, check) >= 190
