@@ -35,3 +35,4 @@ eval: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check indexer search_api models tests scripts
 	$(BIN)/ruff format --check indexer search_api models tests scripts
+	$(BIN)/mypy --strict search_api/engine

@@ -3,7 +3,8 @@
 Layout::
 
     index_dir/
-      builds/<build_id>/   keyword/  vectors.npy  records.jsonl  manifest.json
+      builds/<build_id>/   keyword/  postings.npz  vectors.npy  records.jsonl
+                           vocabulary.json  history.json  categories.json  manifest.json
       current -> builds/<build_id>      (a symbolic link, replaced atomically)
 """
 
@@ -20,7 +21,7 @@ from . import __version__
 from .errors import IndexUnavailable
 from .sources import sha256_of
 
-FORMAT_VERSION = 2  # 2: postings.npz beside the whoosh index
+FORMAT_VERSION = 3  # 2: postings.npz beside the whoosh index; 3: vocabulary.json
 MANIFEST = "manifest.json"
 
 

@@ -32,7 +32,7 @@ from .records import RECORDS_FILE, CodeRecord, save_records
 from .settings import Settings
 from .sources import SourceFile, discover, fetch_manifest, sha256_of
 from .vector_index import embed_texts, save_vectors
-from .vocabulary import Vocabulary
+from .vocabulary import VOCABULARY_FILE, Vocabulary, save_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ def build_index(settings: Settings, *, progress: bool = False) -> BuildResult:
     started = time.perf_counter()
     sources = resolve_sources(settings)
     vocabulary = Vocabulary.load(settings.corpus_dir)
+    query_vocabulary = Vocabulary.load(settings.corpus_dir)  # curated rows: what queries expand
     enrichment = load_enrichment(settings.corpus_dir)
     catalog = build_catalog(sources, vocabulary, enrichment)
     records: list[CodeRecord] = sorted(
@@ -92,6 +93,8 @@ def build_index(settings: Settings, *, progress: bool = False) -> BuildResult:
         )
         save_vectors(matrix, staging / "vectors.npy")
         save_records(records, staging / RECORDS_FILE)
+        # The query side reads its tables from the build, never from the live corpus/.
+        save_vocabulary(query_vocabulary, staging / VOCABULARY_FILE)
         history = build_history(catalog.hcpcs_releases)
         save_history(history, staging / HISTORY_FILE)
         newest = catalog.hcpcs_releases[-1].release if catalog.hcpcs_releases else None

@@ -10,7 +10,7 @@ from .enrichment import Enrichment
 from .errors import SourceError
 from .hcpcs import HcpcsRow, parse_fixed_width, parse_workbook
 from .history import Release
-from .records import CPT_PATTERN, CodeRecord, RvuInfo, category_of
+from .records import CPT_PATTERN, CodeRecord, RvuInfo, category_of, code_key
 from .rvu import RvuRow, parse_rvu_csv
 from .sources import SourceFile
 from .vocabulary import Vocabulary, mine_abbreviations
@@ -54,7 +54,7 @@ def build_catalog(
         parsed.append(Release(release, rows))
         aligned = [(r.descriptor_short, r.descriptor_long) for r in rows if not r.is_modifier]
         for row in rows:
-            key = f"MOD:{row.code}" if row.is_modifier else row.code
+            key = code_key(row.code, row.is_modifier)
             if row.is_modifier and not _MODIFIER.match(row.code):
                 raise SourceError(source.label, f"malformed modifier {row.code!r}", row.row)
             system = "MODIFIER" if row.is_modifier else "HCPCS"

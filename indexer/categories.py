@@ -13,13 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .records import CodeRecord
+from .records import CodeRecord, record_key
 
 CATEGORIES_FILE = "categories.json"
-
-
-def _key(record: CodeRecord) -> str:
-    return f"MOD:{record.code}" if record.system == "MODIFIER" else record.code
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -68,7 +64,7 @@ def build_category_stats(
         values = [r.rvu.work_rvu for r in with_work if r.rvu and r.rvu.work_rvu]
         for record in with_work:
             if record.rvu and record.rvu.work_rvu:
-                percentiles[_key(record)] = percentile_rank(record.rvu.work_rvu, values)
+                percentiles[record_key(record)] = percentile_rank(record.rvu.work_rvu, values)
         codes = sorted(r.code for r in members)
         categories.append(
             {

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .hcpcs import HcpcsRow
+from .records import code_key
 
 HISTORY_FILE = "history.json"
 EVENT_KINDS = ("added", "changed", "terminated", "reinstated")
@@ -38,7 +39,7 @@ class Release:
 
 
 def row_key(row: HcpcsRow) -> str:
-    return f"MOD:{row.code}" if row.is_modifier else row.code
+    return code_key(row.code, row.is_modifier)
 
 
 def release_start(release: str) -> str | None:

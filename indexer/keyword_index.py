@@ -20,7 +20,7 @@ from whoosh.fields import ID, TEXT, Schema
 
 from .analysis import TOKEN_PATTERN
 from .documents import keyword_fields
-from .records import CodeRecord
+from .records import CodeRecord, record_key
 
 TEXT_FIELDS = ("descriptor", "short", "synonyms", "plain")
 POSTINGS_FILE = "postings.npz"
@@ -39,10 +39,6 @@ def schema() -> Schema:
         plain=TEXT(analyzer=stemmed),
         ac=TEXT(analyzer=plain_words),
     )
-
-
-def record_key(record: CodeRecord) -> str:
-    return f"MOD:{record.code}" if record.system == "MODIFIER" else record.code
 
 
 def build_keyword_index(records: list[CodeRecord], directory: Path) -> None:

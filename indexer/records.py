@@ -113,6 +113,16 @@ class CodeRecord:
         return cls(**values, rvu=RvuInfo(**rvu) if rvu else None)
 
 
+def code_key(code: str, modifier: bool = False) -> str:
+    """The one key of a record in a build: its code, or ``MOD:<code>`` for a modifier
+    (modifier codes such as ``25`` or ``LT`` are not codes of any code system)."""
+    return f"MOD:{code}" if modifier else code
+
+
+def record_key(record: CodeRecord) -> str:
+    return code_key(record.code, record.system == "MODIFIER")
+
+
 RECORDS_FILE = "records.jsonl"  # one CodeRecord per line, in a build's folder
 
 

@@ -26,10 +26,11 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "corpus",
         description="The project's own enrichment: synonyms, plain language, vocabulary tables.",
     )
-    eval_dir: Path = Field(
-        default=PROJECT_ROOT.parent / "shared" / "eval",
-        description="Evaluation query sets (*.jsonl) beside the project's own in "
-        "corpus/eval/: `codesearch quality` and the quality tests measure every one.",
+    eval_dir: Path | None = Field(
+        default=None,
+        description="Evaluation query sets (*.jsonl), measured beside the project's own in "
+        "corpus/eval/ by `codesearch quality` and the quality tests. Unset: the 'eval' "
+        "folder beside data_dir (../shared/eval next to ../shared/data).",
     )
     index_dir: Path = Field(
         default=PROJECT_ROOT / "var" / "index",
@@ -117,6 +118,15 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return value.expanduser().resolve() if value is not None else None
+
+    @property
+    def eval_sets_dir(self) -> Path:
+        """Where the shared evaluation sets are (see ``eval_dir``)."""
+        if self.eval_dir is not None:
+            return self.eval_dir
+        if self.data_dir is not None:
+            return self.data_dir.parent / "eval"
+        return PROJECT_ROOT.parent / "shared" / "eval"
 
     @model_validator(mode="after")
     def _encoder_path_fits(self) -> Settings:

@@ -8,10 +8,12 @@ release being indexed (``mine_abbreviations``); curated rows always win.
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .analysis import ngrams, normalize, tokens
 from .errors import SourceError
@@ -62,6 +64,33 @@ class Vocabulary:
         vocabulary.brands = dict(brands)
         return vocabulary
 
+    def words(self) -> set[str]:
+        """Every word of a phrase the tables expand (spelling repair leaves them alone)."""
+        return {
+            word
+            for table in (self.lay_terms, self.brands, self.abbreviations)
+            for phrase in table
+            for word in phrase.split()
+        }
+
+    def to_json(self) -> dict[str, object]:
+        """The tables as a build stores them (``vocabulary.json``)."""
+        return {
+            "abbreviations": self.abbreviations,
+            "lay_terms": self.lay_terms,
+            "brands": self.brands,
+            "mined_abbreviations": self.mined_abbreviations,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Vocabulary:
+        return cls(
+            abbreviations=dict(data["abbreviations"]),
+            lay_terms={k: list(v) for k, v in data["lay_terms"].items()},
+            brands={k: list(v) for k, v in data["brands"].items()},
+            mined_abbreviations=int(data["mined_abbreviations"]),
+        )
+
     def add_mined(self, mined: dict[str, str]) -> None:
         for short, expansion in mined.items():
             if short not in self.abbreviations:
@@ -88,6 +117,17 @@ class Vocabulary:
                 covered |= span
                 found.extend((phrase, replacement, table) for replacement, table in hits)
         return found
+
+
+VOCABULARY_FILE = "vocabulary.json"  # the query-side tables, in a build's folder
+
+
+def save_vocabulary(vocabulary: Vocabulary, path: Path) -> None:
+    path.write_text(json.dumps(vocabulary.to_json(), ensure_ascii=False), encoding="utf-8")
+
+
+def read_vocabulary(path: Path) -> Vocabulary:
+    return Vocabulary.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def mine_abbreviations(pairs: Iterable[tuple[str, str]], min_support: int = 2) -> dict[str, str]:
@@ -133,4 +173,12 @@ def _in_order(short: str, word: str) -> bool:
     return True
 
 
-__all__ = ["Vocabulary", "mine_abbreviations", "normalize", "read_pairs"]
+__all__ = [
+    "VOCABULARY_FILE",
+    "Vocabulary",
+    "mine_abbreviations",
+    "normalize",
+    "read_pairs",
+    "read_vocabulary",
+    "save_vocabulary",
+]

@@ -131,7 +131,7 @@ def query_latency(encoder: Any, texts: list[str], threads: int) -> dict[str, flo
 def split_scores(
     searcher: Any, queries: list[dict[str, Any]], heldout: set[str]
 ) -> dict[str, dict[str, Any]]:
-    from search_api.evaluate import evaluate_queries
+    from search_api.devtools.evaluate import evaluate_queries
 
     groups = {
         "heldout": [q for q in queries if all(c in heldout for c in q["gold"])],
@@ -149,8 +149,8 @@ def split_scores(
 
 def measure(model: str, args: argparse.Namespace, split: set[str] | None) -> dict[str, Any]:
     from search_api import bench
-    from search_api.evaluate import evaluate_file, read_queries
-    from search_api.searcher import Searcher
+    from search_api.devtools.evaluate import evaluate_file, read_queries
+    from search_api.engine.searcher import Searcher
 
     label = model_label(model)
     print(f"== {label}: building (or reusing) the index ...", file=sys.stderr, flush=True)
@@ -180,7 +180,7 @@ def measure(model: str, args: argparse.Namespace, split: set[str] | None) -> dic
     mix = bench.query_mix(searcher, size=args.mix_size)
     for text in ("blood test", "knee brace", "e06", "injection"):
         searcher.search(text)
-    searcher.clear_query_cache()
+    searcher.semantic.clear_cache()
     samples = []
     for query in mix:
         started = time.perf_counter()
@@ -189,7 +189,7 @@ def measure(model: str, args: argparse.Namespace, split: set[str] | None) -> dic
         except Exception:  # noqa: BLE001 - a rejected query is still timed, as in bench
             pass
         samples.append((time.perf_counter() - started) * 1000)
-    searcher.clear_query_cache()
+    searcher.semantic.clear_cache()
     figures["hybrid_in_process_ms"] = bench.percentiles(samples)
     searcher.close()
     # Each model's figures are kept on their own too, so a later model failing loses nothing.

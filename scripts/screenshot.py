@@ -14,9 +14,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from search_api.app import create_app
-from search_api.bench import ThreadedServer
-from search_api.web import HEADLESS_CHROMIUM_ARGS
+from search_api.api.app import create_app
+from tests.helpers import HEADLESS_CHROMIUM_ARGS, ThreadedServer
 
 
 def main() -> None:

@@ -1,3 +1,3 @@
-from .cli import app
+from search_api.cli import app
 
 app()

@@ -61,8 +61,8 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """Search with the same searcher the API uses."""
-    from .schemas import autocomplete_response, search_response
-    from .searcher import Searcher
+    from search_api.api.schemas import autocomplete_response, search_response
+    from search_api.engine.searcher import Searcher
 
     searcher = Searcher.open(_settings())
     if autocomplete:
@@ -109,7 +109,7 @@ def serve(
     ensure_index()
     settings = _settings()
     uvicorn.run(
-        "search_api.app:create_app",
+        "search_api.api.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
@@ -128,8 +128,8 @@ def mcp(
     port: int = 8001,
 ) -> None:
     """Serve the MCP tools search_codes and lookup_code (stdio, or HTTP with --http)."""
-    from .mcp_server import build_mcp_server
-    from .searcher import Searcher
+    from search_api.engine.searcher import Searcher
+    from search_api.protocols.mcp import build_mcp_server
 
     # On stdio, stdout is the protocol channel: logs go to stderr.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -148,8 +148,8 @@ def evaluate(
     misses: Annotated[int, typer.Option(help="Misses to list per mode.")] = 20,
 ) -> None:
     """Recall@1/5/10 and MRR per mode and per query kind, with the misses."""
-    from .evaluate import evaluate_file, format_report
-    from .searcher import Searcher
+    from search_api.devtools.evaluate import evaluate_file, format_report
+    from search_api.engine.searcher import Searcher
 
     searcher = Searcher.open(_settings())
     modes = ["keyword", "semantic", "hybrid"] if mode == "all" else [mode]
@@ -170,8 +170,8 @@ def quality(
 ) -> None:
     """Every query set (the shared eval folder and corpus/eval/) in every mode, against the
     committed figures in corpus/eval/figures.json; exit 1 on a drop past the tolerance."""
-    from .calibrate import shipped_rates
-    from .evaluate import (
+    from search_api.devtools.calibrate import shipped_rates
+    from search_api.devtools.evaluate import (
         FIGURES_FILE,
         format_figures,
         measure_sets,
@@ -179,12 +179,12 @@ def quality(
         read_figures,
         regressions,
     )
-    from .searcher import Searcher
+    from search_api.engine.searcher import Searcher
 
     settings = _settings()
     ensure_index()
     searcher = Searcher.open(settings)
-    sets = query_sets(settings.eval_dir, settings.corpus_dir)
+    sets = query_sets(settings.eval_sets_dir, settings.corpus_dir)
     measured = measure_sets(searcher, sets, tuple(m for m in modes.split(",") if m))
     rates = shipped_rates(searcher, sets, settings.corpus_dir / "eval" / "offtopic.jsonl")
     path = settings.corpus_dir / "eval" / FIGURES_FILE
@@ -231,8 +231,8 @@ def bench(
     """Latency per mode in-process, HTTP load at several concurrencies, start-up, builds, RSS."""
     import resource
 
-    from . import bench as b
-    from .searcher import Searcher
+    from search_api.devtools import bench as b
+    from search_api.engine.searcher import Searcher
 
     settings = _settings()
     ensure_index()
@@ -282,8 +282,8 @@ def load(
     errors (5xx, dropped connections, timeouts; must be 0) and latency percentiles."""
     from contextlib import nullcontext
 
-    from . import bench as b
-    from .searcher import Searcher
+    from search_api.devtools import bench as b
+    from search_api.engine.searcher import Searcher
 
     settings = _settings()
     ensure_index()
@@ -321,9 +321,9 @@ def calibrate(
     threshold: Annotated[float | None, typer.Option(help="Default: confidence.THRESHOLD.")] = None,
 ) -> None:
     """Refit the confidence model of POST /search and print coefficients and figures."""
-    from .calibrate import calibrate as run_calibration
-    from .confidence import THRESHOLD
-    from .searcher import Searcher
+    from search_api.devtools.calibrate import calibrate as run_calibration
+    from search_api.engine.confidence import THRESHOLD
+    from search_api.engine.searcher import Searcher
 
     searcher = Searcher.open(_settings())
     chosen = THRESHOLD if threshold is None else threshold

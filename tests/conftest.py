@@ -11,10 +11,9 @@ from hypothesis import settings as hypothesis_settings
 
 from indexer.build import BuildResult, build_index
 from indexer.settings import PROJECT_ROOT, Settings
-from search_api.app import create_app
-from search_api.searcher import Searcher
-
-from .fixture_data import write_corpus, write_sources
+from search_api.api.app import create_app
+from search_api.engine.searcher import Searcher
+from tests.fixture_data import write_corpus, write_sources
 
 # Property tests are derandomized by default, so CI runs exactly the examples a developer
 # ran; `HYPOTHESIS_PROFILE=explore make test` searches new random examples (more of them).

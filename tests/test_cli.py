@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from indexer.settings import Settings
-from search_api.app import create_app
-from search_api.bench import free_port
+from search_api.api.app import create_app
+from tests.helpers import free_port
 
 # What a clinician might type: a name, a social security number, a diagnosis.
 MARKER = "Zelda Quokka 078-05-1120 melanoma"

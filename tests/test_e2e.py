@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from search_api.searcher import Searcher
-
-from .conftest import real_data_dir
+from search_api.engine.searcher import Searcher
+from tests.conftest import real_data_dir
 
 pytestmark = pytest.mark.e2e
 

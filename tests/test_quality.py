@@ -20,17 +20,18 @@ from fastapi.testclient import TestClient
 from mcp import Client
 
 from indexer.settings import Settings
-from search_api.calibrate import shipped_rates
-from search_api.confidence import THRESHOLD
-from search_api.evaluate import (
+from search_api.devtools.calibrate import shipped_rates
+from search_api.devtools.evaluate import (
     FIGURES_FILE,
     measure_sets,
     query_sets,
     read_figures,
     regressions,
 )
-from search_api.mcp_server import build_mcp_server
-from search_api.searcher import RankingConfig, Searcher
+from search_api.engine.confidence import THRESHOLD
+from search_api.engine.ranking import RankingConfig
+from search_api.engine.searcher import Searcher
+from search_api.protocols.mcp import build_mcp_server
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +56,7 @@ def figures(real_settings: Settings) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def sets(real_settings: Settings) -> dict[str, Any]:
-    found = query_sets(real_settings.eval_dir, real_settings.corpus_dir)
+    found = query_sets(real_settings.eval_sets_dir, real_settings.corpus_dir)
     assert {"dev_queries", "dev_siblings", "dev_plain", "queries", "queries_b"} <= set(found)
     return found
 
@@ -161,7 +162,7 @@ def test_confidence_flags_offtopic_and_keeps_correct_hits(
     texts are flagged and correct top hits kept at the committed rates."""
     sets = {
         name: path
-        for name, path in query_sets(real_settings.eval_dir, real_settings.corpus_dir).items()
+        for name, path in query_sets(real_settings.eval_sets_dir, real_settings.corpus_dir).items()
         if name in figures["confidence"]
     }
     rates = shipped_rates(real_searcher, sets, real_settings.corpus_dir / "eval" / "offtopic.jsonl")

@@ -18,11 +18,10 @@ from indexer.artifact import current_link, load_artifact
 from indexer.build import build_index
 from indexer.errors import IndexUnavailable, SourceError
 from indexer.settings import Settings
-from search_api.app import create_app
-from search_api.bench import ThreadedServer
-
-from .conftest import fixture_settings
-from .fixture_data import HCPCS_NEW, MODIFIERS, _fixed_width, write_corpus, write_sources
+from search_api.api.app import create_app
+from tests.conftest import fixture_settings
+from tests.fixture_data import HCPCS_NEW, MODIFIERS, _fixed_width, write_corpus, write_sources
+from tests.helpers import ThreadedServer
 
 TOKEN = "s3cret-token"
 
@@ -135,7 +134,7 @@ def test_damaged_or_mismatched_builds_are_refused(fresh: Settings) -> None:
 
 def test_searcher_refuses_a_build_of_another_model(fresh: Settings) -> None:
     """The encoder loads while the index does; the model check comes once it has."""
-    from search_api.searcher import Searcher
+    from search_api.engine.searcher import Searcher
 
     assert Searcher.open(fresh).encoder.name
     manifest_path = current_link(fresh.index_dir).resolve() / "manifest.json"

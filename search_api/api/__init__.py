@@ -1,0 +1,1 @@
+"""The HTTP API: the app factory, shared dependencies, response shapes, one router per resource."""

@@ -1,0 +1,2 @@
+"""FHIR R4 terminology: ``routes`` (HTTP, OperationOutcome) and ``terminology`` (the
+resources)."""

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import anyio
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from indexer.settings import Settings
+from search_api.engine.searcher import Searcher
+from search_api.protocols.mcp import build_mcp_server
+
+
+def structured(result: Any) -> dict[str, Any]:
+    assert not result.is_error, result.content
+    if isinstance(result.structured_content, dict):
+        body = result.structured_content
+        return body.get("result", body) if set(body) == {"result"} else body
+    return dict(json.loads(result.content[0].text))
+
+
+def test_client_lists_and_calls_both_tools(searcher: Searcher) -> None:
+    async def session() -> None:
+        async with Client(build_mcp_server(searcher)) as client:
+            tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+            assert set(tools) == {"search_codes", "lookup_code"}
+            parameters = tools["search_codes"].input_schema["properties"]
+            assert {"query", "limit", "system"} <= set(parameters)
+
+            arguments = {"query": "toradol shot", "limit": 3}
+            found = structured(await client.call_tool("search_codes", arguments))
+            assert found["results"][0]["code"] == "J1885"
+            assert 0.0 <= found["results"][0]["confidence"] <= 1.0
+            assert isinstance(found["no_confident_match"], bool)
+
+            record = structured(await client.call_tool("lookup_code", {"code": "e0601"}))
+            assert record["code"] == "E0601" and record["synonyms"]
+
+            missing = await client.call_tool("lookup_code", {"code": "Z9999"})
+            assert missing.is_error and "unknown code" in missing.content[0].text
+            invalid = await client.call_tool("search_codes", {"query": "cpap", "limit": 0})
+            assert invalid.is_error
+
+    anyio.run(session)
+
+
+def test_codesearch_mcp_serves_stdio(settings: Settings, searcher: Searcher) -> None:
+    env = {
+        **os.environ,
+        "CODESEARCH_DATA_DIR": str(settings.data_dir),
+        "CODESEARCH_CORPUS_DIR": str(settings.corpus_dir),
+        "CODESEARCH_INDEX_DIR": str(settings.index_dir),
+        "CODESEARCH_CACHE_DIR": str(settings.cache_dir),
+        "CODESEARCH_ENCODER": "hashing",
+    }
+    command = StdioServerParameters(
+        command=sys.executable, args=["-m", "search_api", "mcp"], env=env, cwd=os.getcwd()
+    )
+
+    async def session() -> None:
+        async with Client(command) as client:
+            names = {tool.name for tool in (await client.list_tools()).tools}
+            assert names == {"search_codes", "lookup_code"}
+            record = structured(await client.call_tool("lookup_code", {"code": "J1100"}))
+            assert record["code"] == "J1100"
+
+    anyio.run(session)
