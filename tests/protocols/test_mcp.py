@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 import anyio
+from fastapi.testclient import TestClient
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
@@ -68,3 +69,17 @@ def test_codesearch_mcp_serves_stdio(settings: Settings, searcher: Searcher) -> 
             assert record["code"] == "J1100"
 
     anyio.run(session)
+
+
+def test_lookup_code_returns_what_get_codes_returns(searcher: Searcher, client: TestClient) -> None:
+    async def lookups() -> list[dict[str, Any]]:
+        async with Client(build_mcp_server(searcher)) as session:
+            return [
+                structured(await session.call_tool("lookup_code", {"code": code}))
+                for code in ("J1885", "e0601", "99490", "LT")
+            ]
+
+    over_mcp = anyio.run(lookups)
+    over_rest = [client.get(f"/codes/{code}").json() for code in ("J1885", "e0601", "99490", "LT")]
+    assert over_mcp == over_rest
+    assert {"clinical_context", "comparison", "history", "coverage_meaning"} <= set(over_mcp[0])
