@@ -4,7 +4,8 @@ Layout::
 
     index_dir/
       builds/<build_id>/   keyword/  postings.npz  vectors.npy  records.jsonl
-                           vocabulary.json  history.json  categories.json  manifest.json
+                           vocabulary.json  attributes.json  history.json  categories.json
+                           manifest.json
       current -> builds/<build_id>      (a symbolic link, replaced atomically)
 """
 
@@ -21,7 +22,7 @@ from . import __version__
 from .errors import IndexUnavailable
 from .sources import sha256_of
 
-FORMAT_VERSION = 3  # 2: postings.npz beside the whoosh index; 3: vocabulary.json
+FORMAT_VERSION = 4  # 2: postings.npz; 3: vocabulary.json; 4: attributes.json
 MANIFEST = "manifest.json"
 
 

@@ -22,6 +22,7 @@ from .artifact import (
     prune_builds,
     switch_current,
 )
+from .attributes import ATTRIBUTES_FILE, record_attributes, save_attributes
 from .catalog import build_catalog
 from .categories import CATEGORIES_FILE, build_category_stats, save_category_stats
 from .documents import semantic_text
@@ -93,6 +94,13 @@ def build_index(settings: Settings, *, progress: bool = False) -> BuildResult:
         )
         save_vectors(matrix, staging / "vectors.npy")
         save_records(records, staging / RECORDS_FILE)
+        attributes = [
+            record_attributes(
+                [r.descriptor_long, r.descriptor_short, r.descriptor_expanded, r.plain_language]
+            )
+            for r in records
+        ]
+        save_attributes(attributes, staging / ATTRIBUTES_FILE)
         # The query side reads its tables from the build, never from the live corpus/.
         save_vocabulary(query_vocabulary, staging / VOCABULARY_FILE)
         history = build_history(catalog.hcpcs_releases)

@@ -104,6 +104,7 @@ MUTATIONS: dict[str, Callable[[RankingConfig], RankingConfig]] = {
     ),
     "coordination off": lambda r: dataclasses.replace(r, coordination=0.0),
     "vocabulary expansion off": lambda r: dataclasses.replace(r, expand_vocabulary=False),
+    "attribute agreement off": lambda r: dataclasses.replace(r, attribute_depth=0),
 }
 
 
@@ -175,3 +176,12 @@ def test_confidence_flags_offtopic_and_keeps_correct_hits(
     ]
     assert not low, low
     assert committed["offtopic"]["flagged"] >= 0.85  # what the threshold was chosen for
+
+
+def test_attribute_evidence_is_in_the_result(real_client: TestClient) -> None:
+    """The sibling that fits the stated size ranks first, and says why."""
+    body = real_client.get("/search", params={"q": "shave lesion face 2.5 cm"}).json()
+    first = body["results"][0]
+    assert first["code"] == "11313", [r["code"] for r in body["results"][:5]]
+    assert any(a["name"] == "size_cm" and a["agrees"] for a in first["attributes"])
+    assert all(r["attributes"] == [] or "agrees" in r["attributes"][0] for r in body["results"])

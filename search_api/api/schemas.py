@@ -10,6 +10,13 @@ from search_api.engine.confidence import THRESHOLD, hit_confidences, no_confiden
 from search_api.engine.searcher import Hit, SearchResult, describe_expansions
 
 
+class AttributeEvidence(BaseModel):
+    name: str = Field(description="size_cm, contrast, views, minutes, sequence, laterality...")
+    query: str = Field(description="What the query states.")
+    code: str = Field(description="What the code's texts state.")
+    agrees: bool
+
+
 class ResultItem(BaseModel):
     code: str
     system: str
@@ -30,6 +37,12 @@ class ResultItem(BaseModel):
         default=None, description="A synonym of the code that the query contains whole."
     )
     similarity: float | None = Field(default=None, description="Cosine similarity (semantic).")
+    attributes: list[AttributeEvidence] = Field(
+        default_factory=list,
+        description="Attributes the query and the code both state (size, contrast, views, "
+        "time, first or additional...), and whether they agree; agreement ranks a code up, "
+        "contradiction down.",
+    )
     plain_language: str | None = None
     termination_date: str | None = None
     replaced_by: list[str] = Field(
@@ -79,6 +92,10 @@ def result_item(hit: Hit) -> dict[str, Any]:
         "ranks": hit.ranks,
         "matched_name": hit.matched_name,
         "similarity": None if hit.similarity is None else round(hit.similarity, 4),
+        "attributes": [
+            {"name": a.name, "query": a.query, "code": a.code, "agrees": a.agrees}
+            for a in hit.attributes
+        ],
         "plain_language": record.plain_language,
         "termination_date": record.termination_date,
         "replaced_by": [] if record.active else list(record.cross_references),

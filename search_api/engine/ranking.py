@@ -53,6 +53,12 @@ class RankingConfig:
     rrf_k: float = 10.0
     depth: int = 100  # candidates taken from each channel before fusion
     expand_vocabulary: bool = True  # lay terms, brands and shorthand added to the query
+    # Attribute agreement (agreement.py), in units of the fused score: the gap between
+    # neighbouring ranks near the top is about 0.01, so an agreement moves a sibling past
+    # its neighbours while a code from another family stays out of reach.
+    attribute_agree: float = 0.02
+    attribute_contradict: float = 0.03
+    attribute_depth: int = 30
 
     def is_short(self, content_words: int) -> bool:
         """A query as typed into a search box, rather than prose."""

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from indexer.artifact import Artifact, check_model, load_artifact
+from indexer.attributes import ATTRIBUTES_FILE, Agreement, extract, read_attributes
 from indexer.errors import IndexUnavailable
 from indexer.history import HistoryIndex
 from indexer.prefix_index import PrefixIndex
@@ -25,6 +26,7 @@ from indexer.records import RECORDS_FILE, CodeRecord, read_records
 from indexer.settings import Settings
 from indexer.vocabulary import VOCABULARY_FILE, read_vocabulary
 from models.embedding import Encoder, load_encoder
+from search_api.engine.agreement import rerank
 from search_api.engine.channels.code import CodeChannel
 from search_api.engine.channels.keyword import KeywordChannel
 from search_api.engine.channels.names import NameIndex
@@ -51,6 +53,7 @@ class Hit:
     similarity: float | None = None
     channel: str = ""  # "code", "prefix", or the mode that found it
     matched_name: str | None = None  # a synonym the query contains whole
+    attributes: list[Agreement] = field(default_factory=list)  # the query's vs the code's
 
 
 @dataclass
@@ -84,6 +87,9 @@ class Searcher:
         self.history = HistoryIndex.load(directory, self.codes.position, self.active)
         self.keyword = KeywordChannel(directory, self.codes.position, self.codes.code_order)
         self.vocabulary = read_vocabulary(directory / VOCABULARY_FILE)
+        self.attributes = read_attributes(directory / ATTRIBUTES_FILE)
+        if len(self.attributes) != len(self.records):
+            raise IndexUnavailable("attributes and records differ in length")
         self.prefixes = PrefixIndex(self.records)
         self.repair = Repairer(self.prefixes, self.keyword, self.vocabulary.words())
         self.names = NameIndex(
@@ -250,10 +256,19 @@ class Searcher:
             names = {hit.position: hit.name for hit in named[:depth]}
         weights = ranking.weights(len(self.keyword.content_words(query.words)))
         fused = reciprocal_rank_fusion(rankings, weights, k=ranking.rrf_k)
+        ranks = {item.position: item.ranks for item in fused}
+        candidates = [(item.position, item.score) for item in fused if item.position not in skip]
+        wanted = extract(query.text) if mode == "hybrid" else []
+        adjusted = rerank(
+            candidates,
+            wanted,
+            self.attributes,
+            agree=ranking.attribute_agree,
+            contradict=ranking.attribute_contradict,
+            depth=ranking.attribute_depth if wanted else 0,
+        )
         hits = []
-        for item in fused:
-            if item.position in skip:
-                continue
+        for item in adjusted:
             found = keyword_info.get(item.position)
             matched = found.matched if found is not None else {}
             score = item.score
@@ -268,10 +283,11 @@ class Searcher:
                     matched_fields=sorted(matched)
                     + (["semantic"] if item.position in similarity else []),
                     matched_terms=sorted({t for terms in matched.values() for t in terms}),
-                    ranks=item.ranks,
+                    ranks=ranks[item.position],
                     similarity=similarity.get(item.position),
                     channel=mode,
                     matched_name=names.get(item.position),
+                    attributes=item.agreements,
                 )
             )
         return hits

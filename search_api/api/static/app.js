@@ -152,6 +152,10 @@
       parts.push("code match");
     }
     if (item.matched_name) parts.push(`names “${item.matched_name}”`);
+    (item.attributes || []).forEach((a) => {
+      const verdict = a.agrees ? "agrees" : "differs";
+      parts.push(`${a.name.replace("_", " ")} ${a.query} ${verdict}: code says ${a.code}`);
+    });
     if (item.similarity !== null && item.similarity !== undefined) {
       parts.push(`meaning similarity ${item.similarity.toFixed(2)}`);
     }
