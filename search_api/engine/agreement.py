@@ -15,16 +15,17 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from indexer.attributes import Agreement, Attribute, compare
+from search_api.engine.fusion import FusedHit
 
 
 class Adjusted(NamedTuple):
-    position: int  # record position
-    score: float
+    fused: FusedHit  # the candidate as fusion ranked it (position, score, ranks)
+    score: float  # its score after agreement
     agreements: list[Agreement]
 
 
 def rerank(
-    fused: Sequence[tuple[int, float]],
+    fused: Sequence[FusedHit],
     query: list[Attribute],
     attributes: Sequence[list[Attribute]],
     *,
@@ -36,8 +37,8 @@ def rerank(
     (a contradicted one may sink below candidates that were not compared).
 
     Args:
-        fused: (record position, fused score), best first.
-        query: the query's attributes.
+        fused: the fused candidates, best first.
+        query: the query's attributes (none: nothing moves).
         attributes: each record's attributes, by record position.
         agree: added to the score for each attribute name the code agrees on.
         contradict: taken from the score for each attribute name it contradicts.
@@ -45,11 +46,11 @@ def rerank(
     Returns:
         Every candidate with its score and the agreements that moved it.
     """
-    head: list[Adjusted] = []
-    for position, score in fused[:depth]:
-        agreements = compare(query, attributes[position]) if query else []
+    compared = depth if query else 0
+    adjusted: list[Adjusted] = []
+    for number, hit in enumerate(fused):
+        agreements = compare(query, attributes[hit.position]) if number < compared else []
         shift = sum(agree if a.agrees else -contradict for a in agreements)
-        head.append(Adjusted(position, score + shift, agreements))
-    adjusted = head + [Adjusted(position, score, []) for position, score in fused[depth:]]
+        adjusted.append(Adjusted(hit, hit.score + shift, agreements))
     adjusted.sort(key=lambda item: -item.score)  # stable: ties keep the fused order
     return adjusted

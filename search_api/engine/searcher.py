@@ -88,8 +88,6 @@ class Searcher:
         self.keyword = KeywordChannel(directory, self.codes.position, self.codes.code_order)
         self.vocabulary = read_vocabulary(directory / VOCABULARY_FILE)
         self.attributes = read_attributes(directory / ATTRIBUTES_FILE)
-        if len(self.attributes) != len(self.records):
-            raise IndexUnavailable("attributes and records differ in length")
         self.prefixes = PrefixIndex(self.records)
         self.repair = Repairer(self.prefixes, self.keyword, self.vocabulary.words())
         self.names = NameIndex(
@@ -106,6 +104,8 @@ class Searcher:
         try:
             if len(self.semantic) != len(self.records):
                 raise IndexUnavailable("vectors and records differ in length")
+            if len(self.attributes) != len(self.records):
+                raise IndexUnavailable("attributes and records differ in length")
             check_model(artifact.manifest, loaded.name, loaded.dimension)
         except IndexUnavailable:
             self.close()
@@ -256,37 +256,35 @@ class Searcher:
             names = {hit.position: hit.name for hit in named[:depth]}
         weights = ranking.weights(len(self.keyword.content_words(query.words)))
         fused = reciprocal_rank_fusion(rankings, weights, k=ranking.rrf_k)
-        ranks = {item.position: item.ranks for item in fused}
-        candidates = [(item.position, item.score) for item in fused if item.position not in skip]
-        wanted = extract(query.text) if mode == "hybrid" else []
         adjusted = rerank(
-            candidates,
-            wanted,
+            [item for item in fused if item.position not in skip],
+            extract(query.text) if mode == "hybrid" else [],
             self.attributes,
             agree=ranking.attribute_agree,
             contradict=ranking.attribute_contradict,
-            depth=ranking.attribute_depth if wanted else 0,
+            depth=ranking.attribute_depth,
         )
         hits = []
         for item in adjusted:
-            found = keyword_info.get(item.position)
+            position = item.fused.position
+            found = keyword_info.get(position)
             matched = found.matched if found is not None else {}
             score = item.score
             if mode == "keyword":
-                score = keyword_info[item.position].score
+                score = keyword_info[position].score
             elif mode == "semantic":
-                score = similarity[item.position]
+                score = similarity[position]
             hits.append(
                 Hit(
-                    self.records[item.position],
+                    self.records[position],
                     score=round(float(score), 6),
                     matched_fields=sorted(matched)
-                    + (["semantic"] if item.position in similarity else []),
+                    + (["semantic"] if position in similarity else []),
                     matched_terms=sorted({t for terms in matched.values() for t in terms}),
-                    ranks=ranks[item.position],
-                    similarity=similarity.get(item.position),
+                    ranks=item.fused.ranks,
+                    similarity=similarity.get(position),
                     channel=mode,
-                    matched_name=names.get(item.position),
+                    matched_name=names.get(position),
                     attributes=item.agreements,
                 )
             )
