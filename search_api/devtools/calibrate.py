@@ -169,19 +169,22 @@ def shipped_rates(
     negatives = read_offtopic(offtopic)
     samples = collect_plain(searcher, {name: read_queries(p) for name, p in query_files.items()})
     rates: dict[str, dict[str, float]] = {}
-    flagged = sum(1 for text in negatives if _flagged(searcher, text))
+    flagged = sum(1 for text in negatives if _answer(searcher, text)[1])
     rates["offtopic"] = {"texts": len(negatives), "flagged": round(flagged / len(negatives), 4)}
     for name, (correct, kept) in samples.items():
         rates[name] = {"correct_top1": correct, "kept": round(kept / (correct or 1), 4)}
     return rates
 
 
-def _flagged(searcher: Searcher, text: str) -> bool:
+def _answer(searcher: Searcher, text: str) -> tuple[str | None, bool]:
+    """The top code POST /search would return for the text (None: no hit, or not a
+    searchable text), and whether the answer says ``no_confident_match``."""
     try:
         result = searcher.search(text, limit=DEPTH)
     except BadRequest:
-        return True
-    return no_confident_match(hit_confidences(result))
+        return None, True
+    top = result.hits[0].record.code if result.hits else None
+    return top, no_confident_match(hit_confidences(result))
 
 
 def collect_plain(
@@ -190,16 +193,9 @@ def collect_plain(
     """Per query set: (texts whose top hit is a gold code, those of them not flagged)."""
     found: dict[str, tuple[int, int]] = {}
     for name, queries in positives.items():
-        correct = kept = 0
-        for query in queries:
-            try:
-                result = searcher.search(query["query"], limit=DEPTH)
-            except BadRequest:
-                continue
-            if result.hits and result.hits[0].record.code in query["gold"]:
-                correct += 1
-                kept += not no_confident_match(hit_confidences(result))
-        found[name] = (correct, kept)
+        answers = [(_answer(searcher, q["query"]), q["gold"]) for q in queries]
+        correct = [flagged for (top, flagged), gold in answers if top in gold]
+        found[name] = (len(correct), correct.count(False))
     return found
 
 
