@@ -42,12 +42,16 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "ATTRIBUTES_FILE",
     "Agreement",
     "Attribute",
     "EPSILON",
     "compare",
     "extract",
     "from_json",
+    "read_attributes",
+    "record_attributes",
+    "save_attributes",
     "to_json",
 ]
 

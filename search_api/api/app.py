@@ -92,9 +92,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return JSONResponse(error_body(500, "internal_error", "internal error"), status_code=500)
 
     app.include_router(search_router(settings))
-    for router in (codes.router, changes.router, categories.router, health.router):
+    for router in (codes.router, changes.router, categories.router, health.router, admin.router):
         app.include_router(router)
-    app.include_router(admin.router)
     # The protocols: they translate to and from the engine, and rank nothing of their own.
     app.include_router(fhir_routes.router)
     app.include_router(nlm.router)
