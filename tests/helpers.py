@@ -4,17 +4,14 @@ error shape."""
 
 from __future__ import annotations
 
-import socket
+import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
+from indexer.settings import Settings
+from search_api.devtools.bench import free_port
 
 # How the browser test and the screenshot script start Debian's chromium here: headless, as
 # root, with no background connections (the machine's network is closed).
@@ -62,3 +59,17 @@ def assert_error_shape(body: dict[str, Any], status: int) -> None:
     assert body["error"]["status"] == status
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     assert isinstance(body["error"]["type"], str)
+
+
+def environment(settings: Settings, index_dir: Path) -> dict[str, str]:
+    """The environment a ``codesearch`` subprocess needs to serve the fixture corpus from
+    ``index_dir`` with the hashing encoder."""
+    return {
+        **os.environ,
+        "CODESEARCH_DATA_DIR": str(settings.data_dir),
+        "CODESEARCH_CORPUS_DIR": str(settings.corpus_dir),
+        "CODESEARCH_INDEX_DIR": str(index_dir),
+        "CODESEARCH_CACHE_DIR": str(settings.cache_dir),
+        "CODESEARCH_ENCODER": "hashing",
+        "PYTHONUNBUFFERED": "1",
+    }

@@ -20,23 +20,11 @@ import pytest
 
 from indexer.settings import Settings
 from search_api.api.app import create_app
-from tests.helpers import free_port
+from tests.helpers import environment, free_port
 
 # What a clinician might type: a name, a social security number, a diagnosis.
 MARKER = "Zelda Quokka 078-05-1120 melanoma"
 MARKER_PARTS = ("Zelda", "Quokka", "078-05-1120", "melanoma")
-
-
-def environment(settings: Settings, index_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "CODESEARCH_DATA_DIR": str(settings.data_dir),
-        "CODESEARCH_CORPUS_DIR": str(settings.corpus_dir),
-        "CODESEARCH_INDEX_DIR": str(index_dir),
-        "CODESEARCH_CACHE_DIR": str(settings.cache_dir),
-        "CODESEARCH_ENCODER": "hashing",
-        "PYTHONUNBUFFERED": "1",
-    }
 
 
 def codesearch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

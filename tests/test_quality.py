@@ -157,16 +157,17 @@ def test_cpap_dev_autocompletes_to_e0601_first(real_client: TestClient) -> None:
 
 
 def test_confidence_flags_offtopic_and_keeps_correct_hits(
-    real_searcher: Searcher, real_settings: Settings, figures: dict[str, Any]
+    real_searcher: Searcher,
+    real_settings: Settings,
+    sets: dict[str, Any],
+    figures: dict[str, Any],
 ) -> None:
     """The confidence model was fitted on MiniLM features: on the real model, off-topic
     texts are flagged and correct top hits kept at the committed rates."""
-    sets = {
-        name: path
-        for name, path in query_sets(real_settings.eval_sets_dir, real_settings.corpus_dir).items()
-        if name in figures["confidence"]
-    }
-    rates = shipped_rates(real_searcher, sets, real_settings.corpus_dir / "eval" / "offtopic.jsonl")
+    rated = {name: path for name, path in sets.items() if name in figures["confidence"]}
+    rates = shipped_rates(
+        real_searcher, rated, real_settings.corpus_dir / "eval" / "offtopic.jsonl"
+    )
     committed = figures["confidence"]
     low = [
         (name, measured, committed[name])

@@ -13,6 +13,7 @@ from mcp.client.stdio import StdioServerParameters
 from indexer.settings import Settings
 from search_api.engine.searcher import Searcher
 from search_api.protocols.mcp import build_mcp_server
+from tests.helpers import environment
 
 
 def structured(result: Any) -> dict[str, Any]:
@@ -49,14 +50,7 @@ def test_client_lists_and_calls_both_tools(searcher: Searcher) -> None:
 
 
 def test_codesearch_mcp_serves_stdio(settings: Settings, searcher: Searcher) -> None:
-    env = {
-        **os.environ,
-        "CODESEARCH_DATA_DIR": str(settings.data_dir),
-        "CODESEARCH_CORPUS_DIR": str(settings.corpus_dir),
-        "CODESEARCH_INDEX_DIR": str(settings.index_dir),
-        "CODESEARCH_CACHE_DIR": str(settings.cache_dir),
-        "CODESEARCH_ENCODER": "hashing",
-    }
+    env = environment(settings, settings.index_dir)
     command = StdioServerParameters(
         command=sys.executable, args=["-m", "search_api", "mcp"], env=env, cwd=os.getcwd()
     )
